@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: MIT
+app-y += apps/selftest/main.c
+app-y += $(sort $(wildcard kernel/tests/*.c))

@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: MIT
+arch-y += arch/x86_64/entry.S
+arch-y += arch/x86_64/trap_entry.S
+arch-y += arch/x86_64/switch.S
+arch-y += arch/x86_64/probe.S
+arch-y += arch/x86_64/boot.c
+arch-y += arch/x86_64/cpu.c
+arch-y += arch/x86_64/traps.c
+arch-y += arch/x86_64/mmu.c
+arch-y += arch/x86_64/pvh.c

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel error numbers. Kernel calls return 0 or a positive value on success
+ * and a negative errno on failure. The values are Linux's, which is what musl
+ * (the future libc) expects from the syscall shim.
+ */
+#ifndef EMBER_ERRNO_H
+#define EMBER_ERRNO_H
+
+#define EPERM 1
+#define ENOENT 2
+#define EINTR 4
+#define EIO 5
+#define E2BIG 7
+#define EBADF 9
+#define EAGAIN 11
+#define ENOMEM 12
+#define EACCES 13
+#define EFAULT 14
+#define EBUSY 16
+#define EEXIST 17
+#define EINVAL 22
+#define ENOSPC 28
+#define ERANGE 34
+#define ENOSYS 38
+#define ETIMEDOUT 110
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Kernel entry and the facts boot leaves behind. */
+#ifndef EMBER_KERNEL_H
+#define EMBER_KERNEL_H
+
+#include <ember/compiler.h>
+
+#define EMBER_VERSION "0.1"
+
+/*
+ * The portable kernel entry, called by the arch code on the boot stack with
+ * interrupts disabled and the CPU set up (arch_cpu_init()). @boot_info is the
+ * platform's boot information as the loader passed it.
+ */
+__noreturn void kernel_main(void *boot_info);
+
+/* The application's entry point (apps/<app>/). Its return value ends the guest. */
+int main(int argc, char **argv);
+
+/* Cycle counter values at the first instruction, boot steps, and main(). */
+#define BOOT_STEPS_MAX 8
+struct boot_step {
+	const char *name;
+	uint64_t cycles;
+};
+struct boot_times {
+	uint64_t entry_cycles;
+	uint64_t main_cycles;
+	unsigned nsteps;
+	struct boot_step steps[BOOT_STEPS_MAX];
+};
+extern struct boot_times boot_times;
+
+#endif

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Threads and the scheduler.
+ *
+ * Scheduling is cooperative and single-CPU: a thread runs until it yields,
+ * sleeps, blocks on a wait queue or exits. Interrupt handlers never switch
+ * threads; they may only wake threads (waitq_wake_*), which then run at the
+ * next scheduling point. When no thread is runnable the idle thread halts the
+ * CPU until the next timer or device interrupt (plat_idle_wait()): it never
+ * spins. Every thread stack has an unmapped guard page below it.
+ *
+ * Ending main() ends the guest, whatever other threads are doing.
+ */
+#ifndef EMBER_SCHED_H
+#define EMBER_SCHED_H
+
+#include <ember/compiler.h>
+#include <ember/list.h>
+
+struct thread;
+
+struct waitq {
+	struct list_node waiters;
+};
+
+#define WAITQ_INIT(name) { LIST_INIT((name).waiters) }
+#define THREAD_STACK_DEFAULT (64 * 1024)
+#define THREAD_NAME_MAX 24
+
+typedef int (*thread_fn)(void *arg);
+
+/* Sets up the scheduler; the boot context becomes the idle thread. */
+void sched_init(void);
+
+/*
+ * Creates a runnable thread running @fn(@arg) on a fresh stack of
+ * @stack_size bytes (rounded up to a power-of-two number of pages; 0 means
+ * THREAD_STACK_DEFAULT) plus a guard page. @name is copied.
+ * Returns the thread, or NULL when out of memory.
+ */
+struct thread *thread_create(const char *name, thread_fn fn, void *arg,
+			     size_t stack_size);
+
+/* Ends the calling thread with @status; its joiner receives it. */
+__noreturn void thread_exit(int status);
+
+/*
+ * Waits until @t has exited, stores its status in *@status (if not NULL) and
+ * frees it. Each thread must be joined exactly once (or detached).
+ * Returns 0, -EINVAL for joining oneself or a detached thread.
+ */
+int thread_join(struct thread *t, int *status);
+
+/* Frees @t automatically when it exits; it can no longer be joined. */
+void thread_detach(struct thread *t);
+
+/* Lets every other runnable thread run once before the caller continues. */
+void thread_yield(void);
+
+/* Sleeps at least @ns nanoseconds. */
+void thread_sleep_ns(uint64_t ns);
+
+struct thread *thread_current(void);
+const char *thread_name(const struct thread *t);
+uint64_t thread_id(const struct thread *t);
+
+/* ---- wait queues ---------------------------------------------------------- */
+
+void waitq_init(struct waitq *wq);
+
+/*
+ * Blocks the calling thread on @wq until woken or until monotonic time
+ * @deadline_ns (0: no deadline). Returns 0 when woken, -ETIMEDOUT.
+ * Typical use re-checks a condition in a loop (see wait_event_timeout()).
+ */
+int waitq_wait(struct waitq *wq, uint64_t deadline_ns);
+
+/*
+ * Wakes the longest waiter / every waiter. Callable from interrupt handlers.
+ * Returns the number of threads woken.
+ */
+int waitq_wake_one(struct waitq *wq);
+int waitq_wake_all(struct waitq *wq);
+
+/*
+ * Waits until @cond is true, re-evaluating it after every wakeup, for at most
+ * @timeout_ns (0: forever). Evaluates to 0 or -ETIMEDOUT (with @cond false).
+ */
+#define wait_event_timeout(wq, cond, timeout_ns)                              \
+	({                                                                    \
+		uint64_t __dl = (timeout_ns) ? time_now_ns() + (timeout_ns) : 0; \
+		int __r = 0;                                                  \
+		while (!(cond)) {                                             \
+			if (waitq_wait((wq), __dl) == -ETIMEDOUT && !(cond)) { \
+				__r = -ETIMEDOUT;                             \
+				break;                                        \
+			}                                                     \
+		}                                                             \
+		__r;                                                          \
+	})
+
+/* ---- hooks for the kernel's own use -------------------------------------- */
+
+/* Runs the idle loop on the boot context; never returns. */
+__noreturn void sched_run_idle(void);
+
+/* Called by the platform's timer interrupt handler (interrupts off). */
+void sched_timer_interrupt(void);
+
+/* Name of the running thread ("boot" before sched_init()). */
+const char *sched_current_name(void);
+
+/* If @addr lies in some thread's stack guard page, that thread's name. */
+const char *sched_guard_owner(uintptr_t addr);
+
+/* True if [@addr, @addr+@len) lies within a known thread stack. */
+bool sched_on_some_stack(uintptr_t addr, size_t len);
+
+/* Scheduler counters, for tests and reports. */
+struct sched_stats {
+	uint64_t switches;
+	uint64_t idle_waits; /* times the idle thread halted the CPU */
+	uint64_t timer_interrupts;
+	unsigned threads; /* threads alive (not yet freed), idle included */
+};
+void sched_get_stats(struct sched_stats *out);
+
+#endif

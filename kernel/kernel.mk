@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: MIT
+kernel-y += kernel/main.c
+kernel-y += kernel/cmdline.c
+kernel-y += kernel/param.c
+kernel-y += kernel/param_apply.c
+kernel-y += kernel/memmap.c
+kernel-y += kernel/printk.c
+kernel-y += kernel/panic.c
+kernel-y += kernel/ksyms.c
+kernel-y += kernel/sched.c
+kernel-y += kernel/time.c
+kernel-y += kernel/test.c
+kernel-y += kernel/lib/format.c
+kernel-y += kernel/lib/string.c
+kernel-y += kernel/mm/page_alloc.c
+kernel-y += kernel/mm/heap.c

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Memory-map bookkeeping (see <ember/memmap.h>). Regions are kept as a small
+ * array; every operation is O(n^2) at worst with n <= MEMMAP_MAX, which is
+ * cheaper than anything cleverer at boot.
+ */
+#include <ember/memmap.h>
+#include <ember/errno.h>
+
+#define PAGE 4096ull
+
+int memmap_add(struct memmap *m, uint64_t base, uint64_t size)
+{
+	if (!size)
+		return 0;
+	if (base + size < base)
+		size = ~0ull - base;
+	if (m->count == MEMMAP_MAX)
+		return -E2BIG;
+	m->ram[m->count++] = (struct mem_region){ base, size };
+	return 0;
+}
+
+static void memmap_sort(struct memmap *m)
+{
+	for (unsigned i = 1; i < m->count; i++) {
+		struct mem_region r = m->ram[i];
+		unsigned j = i;
+		for (; j > 0 && m->ram[j - 1].base > r.base; j--)
+			m->ram[j] = m->ram[j - 1];
+		m->ram[j] = r;
+	}
+}
+
+void memmap_normalize(struct memmap *m)
+{
+	unsigned out = 0;
+	memmap_sort(m);
+	for (unsigned i = 0; i < m->count; i++) {
+		uint64_t start = ALIGN_UP(m->ram[i].base, PAGE);
+		uint64_t end = ALIGN_DOWN(m->ram[i].base + m->ram[i].size, PAGE);
+		if (end <= start)
+			continue;
+		struct mem_region *prev = out ? &m->ram[out - 1] : NULL;
+		if (prev && start <= prev->base + prev->size) {
+			if (end > prev->base + prev->size)
+				prev->size = end - prev->base;
+			continue;
+		}
+		m->ram[out++] = (struct mem_region){ start, end - start };
+	}
+	m->count = out;
+}
+
+int memmap_reserve(struct memmap *m, uint64_t base, uint64_t size)
+{
+	uint64_t rstart = ALIGN_DOWN(base, PAGE);
+	uint64_t rend = ALIGN_UP(base + size, PAGE);
+	for (unsigned i = 0; i < m->count; i++) {
+		struct mem_region *r = &m->ram[i];
+		uint64_t start = r->base, end = r->base + r->size;
+		if (rend <= start || rstart >= end)
+			continue;
+		if (rstart > start && rend < end) {
+			/* The hole splits the region in two. */
+			if (m->count == MEMMAP_MAX)
+				return -E2BIG;
+			for (unsigned j = m->count; j > i + 1; j--)
+				m->ram[j] = m->ram[j - 1];
+			m->count++;
+			m->ram[i + 1] = (struct mem_region){ rend, end - rend };
+			r->size = rstart - start;
+			i++;
+		} else if (rstart > start) {
+			r->size = rstart - start;
+		} else if (rend < end) {
+			r->base = rend;
+			r->size = end - rend;
+		} else {
+			r->size = 0;
+		}
+	}
+	memmap_normalize(m);
+	return 0;
+}
+
+uint64_t memmap_total(const struct memmap *m)
+{
+	uint64_t total = 0;
+	for (unsigned i = 0; i < m->count; i++)
+		total += m->ram[i].size;
+	return total;
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Cooperative single-CPU scheduler, threads and wait queues
+ * (see <ember/sched.h>).
+ *
+ * State. `current` runs. Runnable threads wait in run_queue (FIFO). Blocked
+ * threads sit on the wait queue they block on (via `link`) and, when they
+ * have a deadline, also on timer_list (sorted by deadline, via `timer_link`).
+ * The idle thread (the boot context, on the boot stack) is never queued: it
+ * runs when run_queue is empty. Exited detached threads wait on `zombies`
+ * until the idle thread frees them (a thread cannot free its own stack).
+ *
+ * Locking: everything here runs with interrupts disabled; interrupt handlers
+ * may call waitq_wake_*() and sched_timer_interrupt() only.
+ */
+#include <ember/arch.h>
+#include <ember/errno.h>
+#include <ember/heap.h>
+#include <ember/page_alloc.h>
+#include <ember/panic.h>
+#include <ember/platform.h>
+#include <ember/sched.h>
+#include <ember/string.h>
+#include <ember/time.h>
+
+enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_EXITED };
+
+struct thread {
+	struct arch_context ctx;
+	struct list_node link; /* run_queue or a waitq */
+	struct list_node timer_link; /* timer_list, when deadline != 0 */
+	struct list_node all_link; /* all_threads */
+	uint64_t deadline;
+	int wake_result;
+	enum thread_state state;
+	bool detached;
+	int exit_status;
+	uint64_t id;
+	uintptr_t stack; /* lowest address; its first page is the guard */
+	unsigned stack_order;
+	thread_fn fn;
+	void *arg;
+	struct waitq joiners;
+	char name[THREAD_NAME_MAX];
+};
+
+extern char boot_stack_guard[], boot_stack_top[];
+
+static struct thread idle_thread;
+static struct thread *current;
+static struct list_node run_queue = LIST_INIT(run_queue);
+static struct list_node timer_list = LIST_INIT(timer_list);
+static struct list_node all_threads = LIST_INIT(all_threads);
+static struct list_node zombies = LIST_INIT(zombies);
+static struct sched_stats stats;
+static uint64_t next_id;
+
+static void name_copy(char *dst, const char *src)
+{
+	size_t n = strnlen(src, THREAD_NAME_MAX - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void sched_init(void)
+{
+	struct thread *t = &idle_thread;
+	name_copy(t->name, "idle");
+	t->id = next_id++;
+	t->stack = (uintptr_t)boot_stack_guard;
+	t->stack_order = page_order_for((size_t)(boot_stack_top - boot_stack_guard));
+	list_init(&t->link);
+	list_init(&t->timer_link);
+	waitq_init(&t->joiners);
+	list_push_back(&all_threads, &t->all_link);
+	stats.threads = 1;
+	current = t;
+}
+
+/* ---- core: called with interrupts disabled -------------------------------- */
+
+static void timer_insert(struct thread *t)
+{
+	struct list_node *pos = &timer_list;
+	list_for_each(it, &timer_list) {
+		if (list_entry(it, struct thread, timer_link)->deadline > t->deadline) {
+			pos = it;
+			break;
+		}
+	}
+	list_insert_before(pos, &t->timer_link);
+}
+
+static void wake(struct thread *t, int result)
+{
+	if (t->state != THREAD_BLOCKED)
+		return;
+	list_remove(&t->link);
+	if (t->deadline) {
+		list_remove(&t->timer_link);
+		t->deadline = 0;
+	}
+	t->state = THREAD_RUNNABLE;
+	t->wake_result = result;
+	list_push_back(&run_queue, &t->link);
+}
+
+static void wake_expired(uint64_t now)
+{
+	while (!list_empty(&timer_list)) {
+		struct thread *t = list_entry(timer_list.next, struct thread, timer_link);
+		if (t->deadline > now)
+			break;
+		wake(t, -ETIMEDOUT);
+	}
+}
+
+/* Switches to the next runnable thread, or to idle if there is none. */
+static void schedule(void)
+{
+	if (!list_empty(&timer_list))
+		wake_expired(time_now_ns());
+	struct list_node *n = list_pop_front(&run_queue);
+	struct thread *next = n ? list_entry(n, struct thread, link) : &idle_thread;
+	struct thread *prev = current;
+	if (next == prev)
+		return;
+	current = next;
+	stats.switches++;
+	arch_context_switch(&prev->ctx, &next->ctx);
+}
+
+/* Blocks current (already queued on a waitq, if any) until woken. */
+static int block(uint64_t deadline)
+{
+	struct thread *t = current;
+	BUG_ON(t == &idle_thread);
+	t->state = THREAD_BLOCKED;
+	t->deadline = deadline;
+	if (deadline)
+		timer_insert(t);
+	schedule();
+	return t->wake_result;
+}
+
+/* ---- threads ----------------------------------------------------------------*/
+
+static void thread_start(void *arg)
+{
+	struct thread *t = arg;
+	arch_irq_enable();
+	thread_exit(t->fn(t->arg));
+}
+
+struct thread *thread_create(const char *name, thread_fn fn, void *arg,
+			     size_t stack_size)
+{
+	struct thread *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->stack_order = page_order_for(stack_size ? stack_size : THREAD_STACK_DEFAULT);
+	if (t->stack_order == 0)
+		t->stack_order = 1; /* room for the guard page and a stack page */
+	t->stack = (uintptr_t)page_alloc(t->stack_order);
+	if (!t->stack || arch_mmu_set_guard(t->stack)) {
+		if (t->stack)
+			page_free((void *)t->stack, t->stack_order);
+		free(t);
+		return NULL;
+	}
+	name_copy(t->name, name);
+	t->fn = fn;
+	t->arg = arg;
+	waitq_init(&t->joiners);
+	list_init(&t->timer_link);
+	arch_context_init(&t->ctx, t->stack + (PAGE_SIZE << t->stack_order), thread_start, t);
+
+	unsigned long flags = arch_irq_save();
+	t->id = next_id++;
+	t->state = THREAD_RUNNABLE;
+	list_push_back(&all_threads, &t->all_link);
+	list_push_back(&run_queue, &t->link);
+	stats.threads++;
+	arch_irq_restore(flags);
+	return t;
+}
+
+static void thread_free(struct thread *t)
+{
+	list_remove(&t->all_link);
+	stats.threads--;
+	arch_mmu_clear_guard(t->stack);
+	page_free((void *)t->stack, t->stack_order);
+	free(t);
+}
+
+__noreturn void thread_exit(int status)
+{
+	arch_irq_disable();
+	struct thread *t = current;
+	BUG_ON(t == &idle_thread);
+	t->exit_status = status;
+	t->state = THREAD_EXITED;
+	if (t->detached)
+		list_push_back(&zombies, &t->link);
+	waitq_wake_all(&t->joiners);
+	schedule();
+	panic("exited thread '%s' was scheduled again", t->name);
+}
+
+int thread_join(struct thread *t, int *status)
+{
+	if (t == current || t->detached)
+		return -EINVAL;
+	wait_event_timeout(&t->joiners, READ_ONCE(t->state) == THREAD_EXITED, 0);
+	if (status)
+		*status = t->exit_status;
+	unsigned long flags = arch_irq_save();
+	thread_free(t);
+	arch_irq_restore(flags);
+	return 0;
+}
+
+void thread_detach(struct thread *t)
+{
+	unsigned long flags = arch_irq_save();
+	t->detached = true;
+	if (t->state == THREAD_EXITED)
+		list_push_back(&zombies, &t->link);
+	arch_irq_restore(flags);
+}
+
+void thread_yield(void)
+{
+	unsigned long flags = arch_irq_save();
+	if (current != &idle_thread)
+		list_push_back(&run_queue, &current->link);
+	schedule();
+	arch_irq_restore(flags);
+}
+
+void thread_sleep_ns(uint64_t ns)
+{
+	unsigned long flags = arch_irq_save();
+	uint64_t deadline = time_now_ns() + ns;
+	while (time_now_ns() < deadline)
+		block(deadline);
+	arch_irq_restore(flags);
+}
+
+struct thread *thread_current(void)
+{
+	return current;
+}
+
+const char *thread_name(const struct thread *t)
+{
+	return t->name;
+}
+
+uint64_t thread_id(const struct thread *t)
+{
+	return t->id;
+}
+
+/* ---- wait queues ------------------------------------------------------------*/
+
+void waitq_init(struct waitq *wq)
+{
+	list_init(&wq->waiters);
+}
+
+int waitq_wait(struct waitq *wq, uint64_t deadline_ns)
+{
+	unsigned long flags = arch_irq_save();
+	if (deadline_ns && deadline_ns <= time_now_ns()) {
+		arch_irq_restore(flags);
+		return -ETIMEDOUT;
+	}
+	list_push_back(&wq->waiters, &current->link);
+	int r = block(deadline_ns);
+	arch_irq_restore(flags);
+	return r;
+}
+
+int waitq_wake_one(struct waitq *wq)
+{
+	unsigned long flags = arch_irq_save();
+	int n = 0;
+	if (!list_empty(&wq->waiters)) {
+		wake(list_entry(wq->waiters.next, struct thread, link), 0);
+		n = 1;
+	}
+	arch_irq_restore(flags);
+	return n;
+}
+
+int waitq_wake_all(struct waitq *wq)
+{
+	unsigned long flags = arch_irq_save();
+	int n = 0;
+	while (!list_empty(&wq->waiters)) {
+		wake(list_entry(wq->waiters.next, struct thread, link), 0);
+		n++;
+	}
+	arch_irq_restore(flags);
+	return n;
+}
+
+/* ---- idle ---------------------------------------------------------------------*/
+
+static void reap_zombies(void)
+{
+	struct list_node *n;
+	while ((n = list_pop_front(&zombies)) != NULL)
+		thread_free(list_entry(n, struct thread, link));
+}
+
+__noreturn void sched_run_idle(void)
+{
+	for (;;) {
+		arch_irq_disable();
+		reap_zombies();
+		if (!list_empty(&timer_list))
+			wake_expired(time_now_ns());
+		if (!list_empty(&run_queue)) {
+			schedule();
+			continue;
+		}
+		uint64_t next = list_empty(&timer_list)
+					? 0
+					: list_entry(timer_list.next, struct thread, timer_link)->deadline;
+		plat_timer_arm(next);
+		stats.idle_waits++;
+		plat_idle_wait();
+	}
+}
+
+void sched_timer_interrupt(void)
+{
+	stats.timer_interrupts++;
+}
+
+const char *sched_current_name(void)
+{
+	return current ? current->name : "boot";
+}
+
+const char *sched_guard_owner(uintptr_t addr)
+{
+	list_for_each(it, &all_threads) {
+		struct thread *t = list_entry(it, struct thread, all_link);
+		if (addr >= t->stack && addr < t->stack + PAGE_SIZE)
+			return t->name;
+	}
+	if (addr >= (uintptr_t)boot_stack_guard && addr < (uintptr_t)boot_stack_guard + PAGE_SIZE)
+		return "idle";
+	return NULL;
+}
+
+bool sched_on_some_stack(uintptr_t addr, size_t len)
+{
+	list_for_each(it, &all_threads) {
+		struct thread *t = list_entry(it, struct thread, all_link);
+		uintptr_t lo = t->stack + PAGE_SIZE, hi = t->stack + (PAGE_SIZE << t->stack_order);
+		if (t == &idle_thread)
+			hi = (uintptr_t)boot_stack_top;
+		if (addr >= lo && addr + len <= hi)
+			return true;
+	}
+	return !current && addr >= (uintptr_t)boot_stack_guard + PAGE_SIZE &&
+	       addr + len <= (uintptr_t)boot_stack_top;
+}
+
+void sched_get_stats(struct sched_stats *out)
+{
+	unsigned long flags = arch_irq_save();
+	*out = stats;
+	arch_irq_restore(flags);
+}
