@@ -60,8 +60,7 @@ static int add_param(struct cmdline *out, char *word, const char **why)
 	return 0;
 }
 
-int cmdline_parse(char *buf, const char *app_name, struct cmdline *out,
-		  const char **why)
+int cmdline_parse(char *buf, const char *app_name, struct cmdline *out, const char **why)
 {
 	static const char unterminated[] = "unterminated quote";
 	bool in_args = false;

@@ -24,7 +24,7 @@
 extern char _image_start[], _image_end[];
 
 struct boot_times boot_times;
-static struct memmap ram; /* all RAM the platform reported */
+static struct memmap ram;      /* all RAM the platform reported */
 static struct memmap free_ram; /* RAM minus what is in use at boot */
 static char cmdline_buf[CMDLINE_SIZE];
 static struct cmdline cmdline;
@@ -49,8 +49,8 @@ static void boot_read_info(void *boot_info)
 	if (err == -ENOENT)
 		fatal(EMBER_EXIT_BAD_MEMMAP, "boot: no memory map, or an empty one");
 	if (err)
-		fatal(EMBER_EXIT_BAD_BOOT, "boot: boot information at %p is missing or corrupt (%d)",
-		      boot_info, err);
+		fatal(EMBER_EXIT_BAD_BOOT,
+		      "boot: boot information at %p is missing or corrupt (%d)", boot_info, err);
 	memmap_normalize(&ram);
 	if (!ram.count)
 		fatal(EMBER_EXIT_BAD_MEMMAP, "boot: the memory map has no usable RAM");
@@ -62,7 +62,9 @@ static void boot_apply_cmdline(void)
 	int err = cmdline_parse(cmdline_buf, app_name, &cmdline, &why);
 	if (err)
 		fatal(EMBER_EXIT_BAD_PARAM, "bad command line: %s%s", why,
-		      err == -EINVAL && why[0] != 'u' ? " (not key=value; put application arguments after --)" : "");
+		      err == -EINVAL && why[0] != 'u'
+			      ? " (not key=value; put application arguments after --)"
+			      : "");
 	if (param_apply(&cmdline))
 		fatal(EMBER_EXIT_BAD_PARAM, "boot stopped: fix the kernel parameters");
 	cmdline.argv[0] = (char *)app_name;
@@ -72,8 +74,7 @@ static void mm_init(void)
 {
 	free_ram = ram;
 	memmap_reserve(&free_ram, 0, PAGE_SIZE);
-	memmap_reserve(&free_ram, (uintptr_t)_image_start,
-		       (uintptr_t)(_image_end - _image_start));
+	memmap_reserve(&free_ram, (uintptr_t)_image_start, (uintptr_t)(_image_end - _image_start));
 	for (unsigned i = 0; i < free_ram.count; i++)
 		page_alloc_add_region(free_ram.ram[i].base, free_ram.ram[i].size);
 	if (page_alloc_total_pages() == 0)
@@ -96,24 +97,24 @@ __noreturn void kernel_main(void *boot_info)
 {
 	boot_times.entry_cycles = arch_boot_cycles();
 	boot_step("entry to kernel_main");
-	plat_console_init();		/* printk works from here on */
+	plat_console_init(); /* printk works from here on */
 	boot_step("console");
-	boot_read_info(boot_info);	/* memory map and command line */
-	boot_apply_cmdline();		/* kernel parameters, app argv */
+	boot_read_info(boot_info); /* memory map and command line */
+	boot_apply_cmdline();	   /* kernel parameters, app argv */
 	boot_step("boot info, parameters");
-	mm_init();			/* page allocator, then W^X page tables */
+	mm_init(); /* page allocator, then W^X page tables */
 	boot_step("page tables");
-	if (plat_time_init())		/* clock source and one-shot timer */
+	if (plat_time_init()) /* clock source and one-shot timer */
 		panic("no usable clock");
-	sched_init();			/* this context becomes the idle thread */
+	sched_init(); /* this context becomes the idle thread */
 	arch_irq_enable();
 	boot_step("time, scheduler");
-	if (plat_devices_init())	/* platform services (xenstore, ...) */
+	if (plat_devices_init()) /* platform services (xenstore, ...) */
 		panic("platform devices failed to start");
 	boot_step("devices");
 	pr_info("ember: Ember " EMBER_VERSION " on %s/x86_64, %lu KiB free, app '%s'\n",
 		plat_name(), (unsigned long)(page_alloc_free_pages() * 4), app_name);
 	if (!thread_create("main", main_thread, NULL, main_stack_kib * 1024))
 		fatal(EMBER_EXIT_NO_MEMORY, "not enough memory for the main thread");
-	sched_run_idle();		/* runs main; never returns */
+	sched_run_idle(); /* runs main; never returns */
 }

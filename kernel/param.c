@@ -53,8 +53,7 @@ static int parse_bool(const char *s, bool *out)
 	return -EINVAL;
 }
 
-int param_set(const struct param_desc *table, size_t n, const char *key,
-	      const char *value)
+int param_set(const struct param_desc *table, size_t n, const char *key, const char *value)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct param_desc *d = &table[i];

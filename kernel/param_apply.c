@@ -29,8 +29,8 @@ int param_apply(const struct cmdline *cl)
 			return err;
 		}
 		if (err) {
-			printk("ember: bad value '%s' for kernel parameter '%s'\n",
-			       p->value, p->key);
+			printk("ember: bad value '%s' for kernel parameter '%s'\n", p->value,
+			       p->key);
 			return err;
 		}
 	}

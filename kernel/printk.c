@@ -6,8 +6,7 @@
 #include <ember/platform.h>
 
 unsigned long printk_loglevel = LOG_INFO;
-EMBER_PARAM_UINT(loglevel, "loglevel", &printk_loglevel,
-		 "0 quiet, 1 info (default), 2 debug");
+EMBER_PARAM_UINT(loglevel, "loglevel", &printk_loglevel, "0 quiet, 1 info (default), 2 debug");
 
 static void console_sink(void *ctx __unused, const char *s, size_t n)
 {

@@ -27,9 +27,9 @@ enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_EXITED };
 
 struct thread {
 	struct arch_context ctx;
-	struct list_node link; /* run_queue or a waitq */
+	struct list_node link;	     /* run_queue or a waitq */
 	struct list_node timer_link; /* timer_list, when deadline != 0 */
-	struct list_node all_link; /* all_threads */
+	struct list_node all_link;   /* all_threads */
 	uint64_t deadline;
 	int wake_result;
 	enum thread_state state;
@@ -82,7 +82,8 @@ void sched_init(void)
 static void timer_insert(struct thread *t)
 {
 	struct list_node *pos = &timer_list;
-	list_for_each(it, &timer_list) {
+	list_for_each(it, &timer_list)
+	{
 		if (list_entry(it, struct thread, timer_link)->deadline > t->deadline) {
 			pos = it;
 			break;
@@ -152,8 +153,7 @@ static void thread_start(void *arg)
 	thread_exit(t->fn(t->arg));
 }
 
-struct thread *thread_create(const char *name, thread_fn fn, void *arg,
-			     size_t stack_size)
+struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t stack_size)
 {
 	struct thread *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -327,9 +327,10 @@ __noreturn void sched_run_idle(void)
 			schedule();
 			continue;
 		}
-		uint64_t next = list_empty(&timer_list)
-					? 0
-					: list_entry(timer_list.next, struct thread, timer_link)->deadline;
+		uint64_t next =
+			list_empty(&timer_list)
+				? 0
+				: list_entry(timer_list.next, struct thread, timer_link)->deadline;
 		plat_timer_arm(next);
 		stats.idle_waits++;
 		plat_idle_wait();
@@ -348,7 +349,8 @@ const char *sched_current_name(void)
 
 const char *sched_guard_owner(uintptr_t addr)
 {
-	list_for_each(it, &all_threads) {
+	list_for_each(it, &all_threads)
+	{
 		struct thread *t = list_entry(it, struct thread, all_link);
 		if (addr >= t->stack && addr < t->stack + PAGE_SIZE)
 			return t->name;
@@ -360,7 +362,8 @@ const char *sched_guard_owner(uintptr_t addr)
 
 bool sched_on_some_stack(uintptr_t addr, size_t len)
 {
-	list_for_each(it, &all_threads) {
+	list_for_each(it, &all_threads)
+	{
 		struct thread *t = list_entry(it, struct thread, all_link);
 		uintptr_t lo = t->stack + PAGE_SIZE, hi = t->stack + (PAGE_SIZE << t->stack_order);
 		if (t == &idle_thread)

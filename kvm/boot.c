@@ -4,8 +4,7 @@
 #include <arch/pvh.h>
 #include "kvm.h"
 
-int plat_boot_info(void *boot_info, struct memmap *ram, char *cmdline,
-		   size_t cmdline_size)
+int plat_boot_info(void *boot_info, struct memmap *ram, char *cmdline, size_t cmdline_size)
 {
 	kvm_pic_disable(); /* mask the legacy PICs before interrupts are enabled */
 	return pvh_parse_start_info(boot_info, ram, cmdline, cmdline_size);

@@ -6,7 +6,7 @@
 #include <ember/platform.h>
 #include <arch/x86.h>
 
-#define COM1 0x3f8
+#define COM1	 0x3f8
 #define UART_THR 0 /* transmit holding register */
 #define UART_IER 1
 #define UART_FCR 2
@@ -17,7 +17,7 @@
 #define UART_DLM 1
 #define LSR_THRE 0x20
 #define LCR_DLAB 0x80
-#define LCR_8N1 0x03
+#define LCR_8N1	 0x03
 
 void plat_console_init(void)
 {

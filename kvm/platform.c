@@ -10,8 +10,8 @@
 #include "kvm.h"
 
 #define DEBUG_EXIT_PORT 0xf4
-#define PIC1_DATA 0x21
-#define PIC2_DATA 0xa1
+#define PIC1_DATA	0x21
+#define PIC2_DATA	0xa1
 
 void plat_idle_wait(void)
 {

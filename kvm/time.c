@@ -22,21 +22,21 @@
 #include <arch/x86.h>
 #include <xen/xen.h>
 
-#define PIT_HZ 1193182ull
-#define CAL_MIN_NS (5 * NSEC_PER_MSEC)
-#define APIC_BASE 0xfee00000ul
-#define APIC_EOI 0x0b0
-#define APIC_SVR 0x0f0
-#define APIC_LVT_TIMER 0x320
-#define APIC_TIMER_INIT 0x380
-#define APIC_TIMER_CUR 0x390
-#define APIC_TIMER_DIV 0x3e0
-#define LVT_MASKED (1u << 16)
-#define LVT_TSC_DEADLINE (2u << 17)
-#define MSR_TSC_DEADLINE 0x6e0
-#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
+#define PIT_HZ			 1193182ull
+#define CAL_MIN_NS		 (5 * NSEC_PER_MSEC)
+#define APIC_BASE		 0xfee00000ul
+#define APIC_EOI		 0x0b0
+#define APIC_SVR		 0x0f0
+#define APIC_LVT_TIMER		 0x320
+#define APIC_TIMER_INIT		 0x380
+#define APIC_TIMER_CUR		 0x390
+#define APIC_TIMER_DIV		 0x3e0
+#define LVT_MASKED		 (1u << 16)
+#define LVT_TSC_DEADLINE	 (2u << 17)
+#define MSR_TSC_DEADLINE	 0x6e0
+#define MSR_KVM_SYSTEM_TIME_NEW	 0x4b564d01
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
-#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_ECX_TSC_DEADLINE	 (1u << 24)
 
 static struct {
 	uint64_t tsc0; /* TSC at plat_time_init(): monotonic time 0 */
@@ -100,7 +100,7 @@ static void cal_sample(uint16_t *pit, uint64_t *tsc, uint32_t *apic)
 static void pit2_start(void)
 {
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
-	outb(0x43, 0xb0); /* channel 2, lo/hi byte, mode 0 */
+	outb(0x43, 0xb0);			/* channel 2, lo/hi byte, mode 0 */
 	outb(0x42, 0xff);
 	outb(0x42, 0xff);
 	cal_sample(&clk.cal_pit, &clk.cal_tsc, &clk.cal_apic);

@@ -4,7 +4,6 @@
 
 int main(int argc, char **argv)
 {
-	printk("Hello from Ember! (%s, %d argument%s)\n", argv[0], argc - 1,
-	       argc == 2 ? "" : "s");
+	printk("Hello from Ember! (%s, %d argument%s)\n", argv[0], argc - 1, argc == 2 ? "" : "s");
 	return 0;
 }

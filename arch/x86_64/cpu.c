@@ -14,9 +14,9 @@
 #include <arch/x86.h>
 
 #define IST_STACK_SIZE 8192
-#define IST_PF 1
-#define IST_DF 2
-#define IST_NMI 3
+#define IST_PF	       1
+#define IST_DF	       2
+#define IST_NMI	       3
 
 struct tss64 {
 	uint32_t reserved0;
@@ -44,7 +44,8 @@ static uint64_t gdt[5] = {
 	0,
 	0x00af9a000000ffffull, /* 0x08 kernel code, long mode */
 	0x00cf92000000ffffull, /* 0x10 kernel data */
-	0, 0, /* 0x18 TSS (two slots), filled at run time */
+	0,
+	0, /* 0x18 TSS (two slots), filled at run time */
 };
 static struct tss64 tss;
 static struct idt_entry idt[256];

@@ -15,19 +15,19 @@
 #include <ember/string.h>
 #include <arch/x86.h>
 
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
-#define PTE_PS (1ull << 7)
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
-#define PTE_TABLE (PTE_P | PTE_W)
+#define PTE_P	   (1ull << 0)
+#define PTE_W	   (1ull << 1)
+#define PTE_PWT	   (1ull << 3)
+#define PTE_PCD	   (1ull << 4)
+#define PTE_PS	   (1ull << 7)
+#define PTE_NX	   (1ull << 63)
+#define PTE_ADDR   0x000ffffffffff000ull
+#define PTE_TABLE  (PTE_P | PTE_W)
 #define LARGE_SIZE (1ull << 21)
 
-#define PERM_RW (PTE_P | PTE_W | PTE_NX)
-#define PERM_RX (PTE_P)
-#define PERM_RO (PTE_P | PTE_NX)
+#define PERM_RW	  (PTE_P | PTE_W | PTE_NX)
+#define PERM_RX	  (PTE_P)
+#define PERM_RO	  (PTE_P | PTE_NX)
 #define PERM_MMIO (PTE_P | PTE_W | PTE_NX | PTE_PCD | PTE_PWT)
 
 extern char _stext[], _etext[], _srodata[], _erodata[], _sdata[], _edata[];

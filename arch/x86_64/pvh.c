@@ -19,8 +19,8 @@ static void copy_cmdline(uint64_t paddr, char *out, size_t size)
 	out[n] = '\0';
 }
 
-int pvh_parse_start_info(const struct hvm_start_info *si, struct memmap *ram,
-			 char *cmdline, size_t size)
+int pvh_parse_start_info(const struct hvm_start_info *si, struct memmap *ram, char *cmdline,
+			 size_t size)
 {
 	if (!si || si->magic != XEN_HVM_START_MAGIC_VALUE)
 		return -EINVAL;

@@ -27,12 +27,27 @@ extern uintptr_t probe_exec_rsp, probe_exec_resume;
 static arch_irq_handler irq_handlers[256];
 
 static const char *const exception_names[32] = {
-	"divide error", "debug", "NMI", "breakpoint", "overflow",
-	"bound range", "invalid opcode", "device not available",
-	"double fault", "coprocessor overrun", "invalid TSS",
-	"segment not present", "stack fault", "general protection",
-	"page fault", "reserved", "x87 floating point", "alignment check",
-	"machine check", "SIMD floating point", "virtualization",
+	"divide error",
+	"debug",
+	"NMI",
+	"breakpoint",
+	"overflow",
+	"bound range",
+	"invalid opcode",
+	"device not available",
+	"double fault",
+	"coprocessor overrun",
+	"invalid TSS",
+	"segment not present",
+	"stack fault",
+	"general protection",
+	"page fault",
+	"reserved",
+	"x87 floating point",
+	"alignment check",
+	"machine check",
+	"SIMD floating point",
+	"virtualization",
 	"control protection",
 };
 
@@ -94,18 +109,19 @@ void trap_dump(const struct trap_frame *f)
 
 static __noreturn void exception_fatal(struct trap_frame *f, uintptr_t addr)
 {
-	const char *name = f->vector < 32 && exception_names[f->vector]
-				   ? exception_names[f->vector]
-				   : "unknown exception";
+	const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector]
+									: "unknown exception";
 	const char *guard_of = f->vector == VEC_PF ? sched_guard_owner(addr) : NULL;
 	if (guard_of)
-		printk("\nember: stack overflow in thread '%s' (guard page %016lx hit)\n",
-		       guard_of, addr);
-	printk("\nember: unexpected exception %lu (%s) in thread '%s'\n", f->vector,
-	       name, sched_current_name());
+		printk("\nember: stack overflow in thread '%s' (guard page %016lx hit)\n", guard_of,
+		       addr);
+	printk("\nember: unexpected exception %lu (%s) in thread '%s'\n", f->vector, name,
+	       sched_current_name());
 	if (f->vector == VEC_PF)
 		printk("  page fault: %s %s at %016lx (%s)\n",
-		       f->error & 0x10 ? "instruction fetch" : f->error & 2 ? "write" : "read",
+		       f->error & 0x10 ? "instruction fetch"
+		       : f->error & 2  ? "write"
+				       : "read",
 		       f->error & 1 ? "violating permissions" : "of unmapped page", addr,
 		       f->error & 4 ? "user" : "kernel");
 	trap_dump(f);

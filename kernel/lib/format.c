@@ -9,7 +9,7 @@
 struct fmt_spec {
 	bool left, zero, plus, space, alt;
 	int width;
-	int prec; /* -1: none */
+	int prec;   /* -1: none */
 	int length; /* 0 int, 1 long, 2 long long, -1 short, -2 char, 3 size_t */
 };
 
@@ -58,9 +58,8 @@ static char *format_digits(char *end, unsigned long long v, unsigned base, bool 
 	return end;
 }
 
-static void format_integer(struct fmt_out *o, const struct fmt_spec *sp,
-			   unsigned long long v, bool negative, unsigned base,
-			   bool upper)
+static void format_integer(struct fmt_out *o, const struct fmt_spec *sp, unsigned long long v,
+			   bool negative, unsigned base, bool upper)
 {
 	char buf[24];
 	char *end = buf + sizeof(buf);
@@ -191,14 +190,14 @@ static unsigned long long fetch_unsigned(const struct fmt_spec *sp, va_list *ap)
 	}
 }
 
-static void format_one(struct fmt_out *o, struct fmt_spec *sp, char conv,
-		       va_list *ap)
+static void format_one(struct fmt_out *o, struct fmt_spec *sp, char conv, va_list *ap)
 {
 	switch (conv) {
 	case 'd':
 	case 'i': {
 		long long v = fetch_signed(sp, ap);
-		unsigned long long mag = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+		unsigned long long mag =
+			v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
 		format_integer(o, sp, mag, v < 0, 10, false);
 		break;
 	}
@@ -218,7 +217,10 @@ static void format_one(struct fmt_out *o, struct fmt_spec *sp, char conv,
 		break;
 	}
 	case 's': format_string(o, sp, va_arg(*ap, const char *)); break;
-	default: out_str(o, "%", 1); out_str(o, &conv, conv ? 1 : 0); break;
+	default:
+		out_str(o, "%", 1);
+		out_str(o, &conv, conv ? 1 : 0);
+		break;
 	}
 }
 

@@ -19,14 +19,14 @@
 #include <ember/page_alloc.h>
 #include <ember/string.h>
 
-#define BLOCK_LIVE 0x6c697665u /* "live" */
-#define BLOCK_LARGE 0x6c617267u /* "larg" */
+#define BLOCK_LIVE    0x6c697665u /* "live" */
+#define BLOCK_LARGE   0x6c617267u /* "larg" */
 #define BLOCK_ALIGNED 0x616c676eu /* "algn" */
-#define BLOCK_FREE 0x66726565u /* "free" */
-#define SLAB_MAGIC 0x736c6162u /* "slab" */
-#define REDZONE (CONFIG_DEBUG ? 16u : 0u)
-#define REDZONE_BYTE 0xfd
-#define POISON_BYTE 0xdd
+#define BLOCK_FREE    0x66726565u /* "free" */
+#define SLAB_MAGIC    0x736c6162u /* "slab" */
+#define REDZONE	      (CONFIG_DEBUG ? 16u : 0u)
+#define REDZONE_BYTE  0xfd
+#define POISON_BYTE   0xdd
 
 struct block_hdr {
 	uint32_t magic;
@@ -40,7 +40,7 @@ struct slab {
 	uint16_t cls;
 	uint16_t live;
 	struct list_node link; /* on the class's partial list */
-	void *free; /* first free block */
+	void *free;	       /* first free block */
 	uint32_t capacity;
 	uint32_t pad;
 };
@@ -48,15 +48,14 @@ struct slab {
 
 struct size_class {
 	uint32_t block; /* block size including the header */
-	uint8_t order; /* slab size is PAGE_SIZE << order */
+	uint8_t order;	/* slab size is PAGE_SIZE << order */
 	struct list_node partial;
 };
 
 static struct size_class classes[] = {
-	{ 32, 0, {} },	  { 48, 0, {} },    { 64, 0, {} },    { 96, 0, {} },
-	{ 128, 0, {} },	  { 192, 0, {} },   { 256, 0, {} },   { 384, 1, {} },
-	{ 512, 1, {} },	  { 768, 2, {} },   { 1024, 2, {} },  { 1536, 3, {} },
-	{ 2048, 3, {} },  { 4096, 4, {} },  { 8192, 5, {} },
+	{ 32, 0, {} },	 { 48, 0, {} },	  { 64, 0, {} },   { 96, 0, {} },   { 128, 0, {} },
+	{ 192, 0, {} },	 { 256, 0, {} },  { 384, 1, {} },  { 512, 1, {} },  { 768, 2, {} },
+	{ 1024, 2, {} }, { 1536, 3, {} }, { 2048, 3, {} }, { 4096, 4, {} }, { 8192, 5, {} },
 };
 #define LARGEST_CLASS 8192u
 

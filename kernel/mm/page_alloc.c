@@ -207,8 +207,7 @@ int page_free(void *p, unsigned order)
 	uintptr_t pfn = (uintptr_t)p >> PAGE_SHIFT;
 	struct zone *z = zone_of(pfn);
 	if (order >= PAGE_ORDERS || !z || !IS_ALIGNED((uintptr_t)p, PAGE_SIZE << order) ||
-	    pfn + (1ul << order) > z->fresh_pfn ||
-	    block_overlaps_free(z, pfn, order))
+	    pfn + (1ul << order) > z->fresh_pfn || block_overlaps_free(z, pfn, order))
 		return -EINVAL;
 
 	free_pages += 1ul << order;

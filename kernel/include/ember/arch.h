@@ -64,8 +64,8 @@ struct arch_context {
  * top is @stack_top, with a terminated frame-pointer chain. @entry must
  * never return.
  */
-void arch_context_init(struct arch_context *ctx, uintptr_t stack_top,
-		       void (*entry)(void *arg), void *arg);
+void arch_context_init(struct arch_context *ctx, uintptr_t stack_top, void (*entry)(void *arg),
+		       void *arg);
 
 /*
  * Saves the callee-saved state into @from and resumes @to. Returns when
@@ -77,8 +77,8 @@ void arch_context_switch(struct arch_context *from, struct arch_context *to);
 
 struct arch_fault_info {
 	unsigned vector; /* 14 for a page fault */
-	uint64_t error; /* CPU error code */
-	uintptr_t addr; /* faulting address (CR2 on x86) */
+	uint64_t error;	 /* CPU error code */
+	uintptr_t addr;	 /* faulting address (CR2 on x86) */
 };
 
 /* Each returns 0, or -EFAULT if the access faulted; *@fi then tells how. */

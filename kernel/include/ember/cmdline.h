@@ -12,7 +12,7 @@
 
 #include <ember/compiler.h>
 
-#define CMDLINE_MAX_ARGS 64
+#define CMDLINE_MAX_ARGS   64
 #define CMDLINE_MAX_PARAMS 32
 
 struct cmdline_param {
@@ -21,7 +21,7 @@ struct cmdline_param {
 };
 
 struct cmdline {
-	int argc; /* argv[0] is the application name */
+	int argc;			  /* argv[0] is the application name */
 	char *argv[CMDLINE_MAX_ARGS + 1]; /* NULL-terminated */
 	int nparams;
 	struct cmdline_param params[CMDLINE_MAX_PARAMS];
@@ -34,7 +34,6 @@ struct cmdline {
  * unterminated quote) or -E2BIG (too many words); on error *@why names the
  * offending word or reason in a static string or in @buf.
  */
-int cmdline_parse(char *buf, const char *app_name, struct cmdline *out,
-		  const char **why);
+int cmdline_parse(char *buf, const char *app_name, struct cmdline *out, const char **why);
 
 #endif

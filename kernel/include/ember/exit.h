@@ -13,13 +13,13 @@
 
 enum ember_exit {
 	EMBER_EXIT_OK = 0,
-	EMBER_EXIT_APP_MAX = 99, /* app statuses above this are clamped to it */
-	EMBER_EXIT_PANIC = 100, /* kernel panic or failed kernel assertion */
-	EMBER_EXIT_EXCEPTION = 101, /* unexpected CPU exception */
-	EMBER_EXIT_BAD_PARAM = 102, /* unknown or malformed kernel parameter */
+	EMBER_EXIT_APP_MAX = 99,     /* app statuses above this are clamped to it */
+	EMBER_EXIT_PANIC = 100,	     /* kernel panic or failed kernel assertion */
+	EMBER_EXIT_EXCEPTION = 101,  /* unexpected CPU exception */
+	EMBER_EXIT_BAD_PARAM = 102,  /* unknown or malformed kernel parameter */
 	EMBER_EXIT_BAD_MEMMAP = 103, /* missing, empty or unusable memory map */
-	EMBER_EXIT_NO_MEMORY = 104, /* not enough memory to start the app */
-	EMBER_EXIT_BAD_BOOT = 105, /* boot information missing or corrupt */
+	EMBER_EXIT_NO_MEMORY = 104,  /* not enough memory to start the app */
+	EMBER_EXIT_BAD_BOOT = 105,   /* boot information missing or corrupt */
 };
 
 /* Ends the guest with @status after printing the exit summary. */

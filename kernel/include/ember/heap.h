@@ -31,10 +31,10 @@ size_t malloc_usable_size(void *ptr);
 
 struct heap_stats {
 	size_t live_blocks; /* allocations not yet freed */
-	size_t live_bytes; /* bytes asked for by those allocations */
-	size_t slab_pages; /* pages held by slabs */
+	size_t live_bytes;  /* bytes asked for by those allocations */
+	size_t slab_pages;  /* pages held by slabs */
 	size_t large_pages; /* pages held by large allocations */
-	size_t errors; /* corruption reports so far */
+	size_t errors;	    /* corruption reports so far */
 };
 void heap_get_stats(struct heap_stats *out);
 

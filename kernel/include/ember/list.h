@@ -9,7 +9,10 @@ struct list_node {
 	struct list_node *next, *prev;
 };
 
-#define LIST_INIT(name) { &(name), &(name) }
+#define LIST_INIT(name)          \
+	{                        \
+		&(name), &(name) \
+	}
 
 static inline void list_init(struct list_node *head)
 {
@@ -50,7 +53,7 @@ static inline struct list_node *list_pop_front(struct list_node *head)
 	return n;
 }
 
-#define list_for_each(it, head)                                               \
+#define list_for_each(it, head) \
 	for (struct list_node *it = (head)->next; it != (head); it = it->next)
 
 #define list_entry(n, type, member) container_of(n, type, member)

@@ -11,9 +11,9 @@
 
 #include <ember/compiler.h>
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1ul << PAGE_SHIFT)
-#define PAGE_ORDERS 20 /* orders 0..19: up to 2 GiB per block */
+#define PAGE_SHIFT     12
+#define PAGE_SIZE      (1ul << PAGE_SHIFT)
+#define PAGE_ORDERS    20 /* orders 0..19: up to 2 GiB per block */
 #define PAGE_ZONES_MAX 8
 
 /*

@@ -11,9 +11,9 @@ __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 /* Prints "ember: <message>" and exits with @status, without a backtrace. */
 __noreturn void fatal(int status, const char *fmt, ...) __printf(2, 3);
 
-#define BUG_ON(cond)                                                          \
-	do {                                                                  \
-		if (unlikely(cond))                                           \
+#define BUG_ON(cond)                                                           \
+	do {                                                                   \
+		if (unlikely(cond))                                            \
 			panic("%s:%d: BUG_ON(%s)", __FILE__, __LINE__, #cond); \
 	} while (0)
 

@@ -21,14 +21,14 @@ struct param_desc {
 	const char *help;
 };
 
-#define EMBER_PARAM(ident, pname, ptype, pvar, phelp)                          \
-	static const struct param_desc __param_##ident __used                  \
-		__aligned(8) __section(".ember_params") = { pname, ptype, pvar, phelp }
-#define EMBER_PARAM_BOOL(ident, pname, pvar, phelp)                            \
+#define EMBER_PARAM(ident, pname, ptype, pvar, phelp)                      \
+	static const struct param_desc __param_##ident __used __aligned(8) \
+		__section(".ember_params") = { pname, ptype, pvar, phelp }
+#define EMBER_PARAM_BOOL(ident, pname, pvar, phelp) \
 	EMBER_PARAM(ident, pname, PARAM_BOOL, pvar, phelp)
-#define EMBER_PARAM_UINT(ident, pname, pvar, phelp)                            \
+#define EMBER_PARAM_UINT(ident, pname, pvar, phelp) \
 	EMBER_PARAM(ident, pname, PARAM_UINT, pvar, phelp)
-#define EMBER_PARAM_STRING(ident, pname, pvar, phelp)                          \
+#define EMBER_PARAM_STRING(ident, pname, pvar, phelp) \
 	EMBER_PARAM(ident, pname, PARAM_STRING, pvar, phelp)
 
 /*
@@ -37,8 +37,7 @@ struct param_desc {
  * parse as the parameter's type (bool: 0/1/yes/no/on/off/true/false; uint:
  * decimal or 0x hex, no overflow).
  */
-int param_set(const struct param_desc *table, size_t n, const char *key,
-	      const char *value);
+int param_set(const struct param_desc *table, size_t n, const char *key, const char *value);
 
 /*
  * Applies every parameter of @cl against the linked-in descriptors. On error

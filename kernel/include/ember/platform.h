@@ -51,8 +51,7 @@ void plat_console_write(const char *buf, size_t len);
  * (the kernel exits EMBER_EXIT_BAD_BOOT), or -ENOENT when there is no memory
  * map or it is empty (EMBER_EXIT_BAD_MEMMAP).
  */
-int plat_boot_info(void *boot_info, struct memmap *ram, char *cmdline,
-		   size_t cmdline_size);
+int plat_boot_info(void *boot_info, struct memmap *ram, char *cmdline, size_t cmdline_size);
 
 /* ---- time.c: clock and one-shot timer ------------------------------------ */
 

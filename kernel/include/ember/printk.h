@@ -17,15 +17,15 @@ extern unsigned long printk_loglevel;
 int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list ap);
 
-#define pr_info(...)                                                          \
-	do {                                                                  \
-		if (printk_loglevel >= LOG_INFO)                              \
-			printk(__VA_ARGS__);                                  \
+#define pr_info(...)                             \
+	do {                                     \
+		if (printk_loglevel >= LOG_INFO) \
+			printk(__VA_ARGS__);     \
 	} while (0)
-#define pr_debug(...)                                                         \
-	do {                                                                  \
-		if (printk_loglevel >= LOG_DEBUG)                             \
-			printk(__VA_ARGS__);                                  \
+#define pr_debug(...)                             \
+	do {                                      \
+		if (printk_loglevel >= LOG_DEBUG) \
+			printk(__VA_ARGS__);      \
 	} while (0)
 
 #endif

@@ -23,9 +23,12 @@ struct waitq {
 	struct list_node waiters;
 };
 
-#define WAITQ_INIT(name) { LIST_INIT((name).waiters) }
+#define WAITQ_INIT(name)                  \
+	{                                 \
+		LIST_INIT((name).waiters) \
+	}
 #define THREAD_STACK_DEFAULT (64 * 1024)
-#define THREAD_NAME_MAX 24
+#define THREAD_NAME_MAX	     24
 
 typedef int (*thread_fn)(void *arg);
 
@@ -38,8 +41,7 @@ void sched_init(void);
  * THREAD_STACK_DEFAULT) plus a guard page. @name is copied.
  * Returns the thread, or NULL when out of memory.
  */
-struct thread *thread_create(const char *name, thread_fn fn, void *arg,
-			     size_t stack_size);
+struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t stack_size);
 
 /* Ends the calling thread with @status; its joiner receives it. */
 __noreturn void thread_exit(int status);
@@ -86,17 +88,17 @@ int waitq_wake_all(struct waitq *wq);
  * Waits until @cond is true, re-evaluating it after every wakeup, for at most
  * @timeout_ns (0: forever). Evaluates to 0 or -ETIMEDOUT (with @cond false).
  */
-#define wait_event_timeout(wq, cond, timeout_ns)                              \
-	({                                                                    \
+#define wait_event_timeout(wq, cond, timeout_ns)                                 \
+	({                                                                       \
 		uint64_t __dl = (timeout_ns) ? time_now_ns() + (timeout_ns) : 0; \
-		int __r = 0;                                                  \
-		while (!(cond)) {                                             \
-			if (waitq_wait((wq), __dl) == -ETIMEDOUT && !(cond)) { \
-				__r = -ETIMEDOUT;                             \
-				break;                                        \
-			}                                                     \
-		}                                                             \
-		__r;                                                          \
+		int __r = 0;                                                     \
+		while (!(cond)) {                                                \
+			if (waitq_wait((wq), __dl) == -ETIMEDOUT && !(cond)) {   \
+				__r = -ETIMEDOUT;                                \
+				break;                                           \
+			}                                                        \
+		}                                                                \
+		__r;                                                             \
 	})
 
 /* ---- hooks for the kernel's own use -------------------------------------- */

@@ -31,48 +31,46 @@ struct test_case {
 	void (*fn)(void);
 };
 
-#define TEST(suite, name)                                                     \
-	static void test_##suite##_##name(void);                              \
-	static const struct test_case __test_##suite##_##name __used          \
-		__aligned(8) __section(".ember_tests." #suite) = { #suite, #name,          \
-						      test_##suite##_##name }; \
+#define TEST(suite, name)                                                                     \
+	static void test_##suite##_##name(void);                                              \
+	static const struct test_case __test_##suite##_##name __used __aligned(8)             \
+		__section(".ember_tests." #suite) = { #suite, #name, test_##suite##_##name }; \
 	static void test_##suite##_##name(void)
 
 /* Records a failure of the running case; prints "#   file:line: message". */
 void test_fail(const char *file, int line, const char *fmt, ...) __printf(3, 4);
 
-#define TEST_CHECK_(cond, onfail, ...)                                        \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			test_fail(__FILE__, __LINE__, __VA_ARGS__);           \
-			onfail;                                               \
-		}                                                             \
+#define TEST_CHECK_(cond, onfail, ...)                              \
+	do {                                                        \
+		if (!(cond)) {                                      \
+			test_fail(__FILE__, __LINE__, __VA_ARGS__); \
+			onfail;                                     \
+		}                                                   \
 	} while (0)
 
-#define TEST_CMP_(a, op, b, onfail, kind)                                     \
-	do {                                                                  \
-		long long __a = (long long)(a), __b = (long long)(b);         \
-		TEST_CHECK_(__a op __b, onfail, kind "(%s, %s): %lld vs %lld", \
-			    #a, #b, __a, __b);                                \
+#define TEST_CMP_(a, op, b, onfail, kind)                                                         \
+	do {                                                                                      \
+		long long __a = (long long)(a), __b = (long long)(b);                             \
+		TEST_CHECK_(__a op __b, onfail, kind "(%s, %s): %lld vs %lld", #a, #b, __a, __b); \
 	} while (0)
 
-#define EXPECT_TRUE(c) TEST_CHECK_(c, (void)0, "EXPECT_TRUE(%s)", #c)
-#define EXPECT_FALSE(c) TEST_CHECK_(!(c), (void)0, "EXPECT_FALSE(%s)", #c)
-#define EXPECT_EQ(a, b) TEST_CMP_(a, ==, b, (void)0, "EXPECT_EQ")
-#define EXPECT_NE(a, b) TEST_CMP_(a, !=, b, (void)0, "EXPECT_NE")
-#define EXPECT_LT(a, b) TEST_CMP_(a, <, b, (void)0, "EXPECT_LT")
-#define EXPECT_LE(a, b) TEST_CMP_(a, <=, b, (void)0, "EXPECT_LE")
-#define EXPECT_GT(a, b) TEST_CMP_(a, >, b, (void)0, "EXPECT_GT")
-#define EXPECT_GE(a, b) TEST_CMP_(a, >=, b, (void)0, "EXPECT_GE")
-#define EXPECT_NULL(p) TEST_CHECK_((p) == NULL, (void)0, "EXPECT_NULL(%s)", #p)
+#define EXPECT_TRUE(c)	   TEST_CHECK_(c, (void)0, "EXPECT_TRUE(%s)", #c)
+#define EXPECT_FALSE(c)	   TEST_CHECK_(!(c), (void)0, "EXPECT_FALSE(%s)", #c)
+#define EXPECT_EQ(a, b)	   TEST_CMP_(a, ==, b, (void)0, "EXPECT_EQ")
+#define EXPECT_NE(a, b)	   TEST_CMP_(a, !=, b, (void)0, "EXPECT_NE")
+#define EXPECT_LT(a, b)	   TEST_CMP_(a, <, b, (void)0, "EXPECT_LT")
+#define EXPECT_LE(a, b)	   TEST_CMP_(a, <=, b, (void)0, "EXPECT_LE")
+#define EXPECT_GT(a, b)	   TEST_CMP_(a, >, b, (void)0, "EXPECT_GT")
+#define EXPECT_GE(a, b)	   TEST_CMP_(a, >=, b, (void)0, "EXPECT_GE")
+#define EXPECT_NULL(p)	   TEST_CHECK_((p) == NULL, (void)0, "EXPECT_NULL(%s)", #p)
 #define EXPECT_NOT_NULL(p) TEST_CHECK_((p) != NULL, (void)0, "EXPECT_NOT_NULL(%s)", #p)
-#define EXPECT_STREQ(a, b)                                                    \
-	TEST_CHECK_(!strcmp((a), (b)), (void)0, "EXPECT_STREQ(%s, %s): \"%s\" vs \"%s\"", \
-		    #a, #b, (a), (b))
+#define EXPECT_STREQ(a, b)                                                                        \
+	TEST_CHECK_(!strcmp((a), (b)), (void)0, "EXPECT_STREQ(%s, %s): \"%s\" vs \"%s\"", #a, #b, \
+		    (a), (b))
 
-#define ASSERT_TRUE(c) TEST_CHECK_(c, return, "ASSERT_TRUE(%s)", #c)
-#define ASSERT_EQ(a, b) TEST_CMP_(a, ==, b, return, "ASSERT_EQ")
-#define ASSERT_NE(a, b) TEST_CMP_(a, !=, b, return, "ASSERT_NE")
+#define ASSERT_TRUE(c)	   TEST_CHECK_(c, return, "ASSERT_TRUE(%s)", #c)
+#define ASSERT_EQ(a, b)	   TEST_CMP_(a, ==, b, return, "ASSERT_EQ")
+#define ASSERT_NE(a, b)	   TEST_CMP_(a, !=, b, return, "ASSERT_NE")
 #define ASSERT_NOT_NULL(p) TEST_CHECK_((p) != NULL, return, "ASSERT_NOT_NULL(%s)", #p)
 
 /*

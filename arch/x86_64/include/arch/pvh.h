@@ -21,7 +21,7 @@
  * 0, no table, zero entries) or it lists no RAM; -E2BIG if RAM ranges do not
  * fit in struct memmap.
  */
-int pvh_parse_start_info(const struct hvm_start_info *si, struct memmap *ram,
-			 char *cmdline, size_t size);
+int pvh_parse_start_info(const struct hvm_start_info *si, struct memmap *ram, char *cmdline,
+			 size_t size);
 
 #endif

@@ -12,16 +12,16 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
-#define VEC_DE 0
-#define VEC_NMI 2
-#define VEC_BP 3
-#define VEC_UD 6
-#define VEC_DF 8
-#define VEC_GP 13
-#define VEC_PF 14
-#define VEC_MC 18
+#define VEC_DE	     0
+#define VEC_NMI	     2
+#define VEC_BP	     3
+#define VEC_UD	     6
+#define VEC_DF	     8
+#define VEC_GP	     13
+#define VEC_PF	     14
+#define VEC_MC	     18
 #define VEC_PIC_BASE 0x20 /* legacy 8259 remapped here, all masked */
-#define VEC_TIMER 0xf0
+#define VEC_TIMER    0xf0
 #define VEC_SPURIOUS 0xff
 
 /* Prints the registers and a symbolized backtrace of @f. */

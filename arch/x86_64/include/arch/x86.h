@@ -9,17 +9,17 @@
 
 #include <stdint.h>
 
-#define CR0_WP (1ul << 16)
-#define CR0_MP (1ul << 1)
-#define CR0_EM (1ul << 2)
-#define CR0_TS (1ul << 3)
-#define CR4_OSFXSR (1ul << 9)
+#define CR0_WP	       (1ul << 16)
+#define CR0_MP	       (1ul << 1)
+#define CR0_EM	       (1ul << 2)
+#define CR0_TS	       (1ul << 3)
+#define CR4_OSFXSR     (1ul << 9)
 #define CR4_OSXMMEXCPT (1ul << 10)
-#define RFLAGS_IF (1ul << 9)
+#define RFLAGS_IF      (1ul << 9)
 
-#define MSR_EFER 0xc0000080u
+#define MSR_EFER      0xc0000080u
 #define MSR_APIC_BASE 0x1bu
-#define MSR_FS_BASE 0xc0000100u
+#define MSR_FS_BASE   0xc0000100u
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -64,16 +64,16 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 			 : "a"(leaf), "c"(sub));
 }
 
-#define DEFINE_CR_ACCESSORS(n)                                                \
-	static inline unsigned long read_cr##n(void)                          \
-	{                                                                     \
-		unsigned long v;                                              \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));             \
-		return v;                                                     \
-	}                                                                     \
-	static inline void write_cr##n(unsigned long v)                       \
-	{                                                                     \
-		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");    \
+#define DEFINE_CR_ACCESSORS(n)                                             \
+	static inline unsigned long read_cr##n(void)                       \
+	{                                                                  \
+		unsigned long v;                                           \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));          \
+		return v;                                                  \
+	}                                                                  \
+	static inline void write_cr##n(unsigned long v)                    \
+	{                                                                  \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
 	}
 DEFINE_CR_ACCESSORS(0)
 DEFINE_CR_ACCESSORS(2)
