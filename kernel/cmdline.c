@@ -6,6 +6,8 @@
 #include <ember/cmdline.h>
 #include <ember/errno.h>
 
+const char cmdline_err_quote[] = "unterminated quote";
+
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -62,7 +64,6 @@ static int add_param(struct cmdline *out, char *word, const char **why)
 
 int cmdline_parse(char *buf, const char *app_name, struct cmdline *out, const char **why)
 {
-	static const char unterminated[] = "unterminated quote";
 	bool in_args = false;
 	char *pos = buf, *word;
 	int err = 0;
@@ -72,7 +73,7 @@ int cmdline_parse(char *buf, const char *app_name, struct cmdline *out, const ch
 	*why = NULL;
 	while ((word = next_word(&pos, &err)) != NULL) {
 		if (err) {
-			*why = unterminated;
+			*why = cmdline_err_quote;
 			return err;
 		}
 		if (!in_args && word[0] == '-' && word[1] == '-' && !word[2]) {

@@ -60,11 +60,12 @@ static void boot_apply_cmdline(void)
 {
 	const char *why;
 	int err = cmdline_parse(cmdline_buf, app_name, &cmdline, &why);
+	if (err == -EINVAL && why != cmdline_err_quote)
+		fatal(EMBER_EXIT_BAD_PARAM,
+		      "bad command line: '%s' is not key=value (application arguments go after --)",
+		      why);
 	if (err)
-		fatal(EMBER_EXIT_BAD_PARAM, "bad command line: %s%s", why,
-		      err == -EINVAL && why[0] != 'u'
-			      ? " (not key=value; put application arguments after --)"
-			      : "");
+		fatal(EMBER_EXIT_BAD_PARAM, "bad command line: %s", why);
 	if (param_apply(&cmdline))
 		fatal(EMBER_EXIT_BAD_PARAM, "boot stopped: fix the kernel parameters");
 	cmdline.argv[0] = (char *)app_name;

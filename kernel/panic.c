@@ -11,31 +11,58 @@
 #include <ember/sched.h>
 #include <ember/time.h>
 
-#define BACKTRACE_MAX_DEPTH 32
+#define BACKTRACE_MAX_DEPTH 32 /* distinct frames printed */
+#define BACKTRACE_MAX_WALK 4096 /* frames followed (recursion)  */
 
 static bool heap_errors_fatal = true;
 static bool exiting;
 
+static void print_frame(int depth, uintptr_t pc, bool is_return_address)
+{
+	uintptr_t off;
+	/* A return address may lie just past a noreturn call's function. */
+	const char *name = ksyms_lookup(pc - is_return_address, &off);
+	if (name)
+		printk("    #%-2d %016lx %s+0x%lx\n", depth, pc, name, off + is_return_address);
+	else
+		printk("    #%-2d %016lx ?\n", depth, pc);
+}
+
 void backtrace_print(uintptr_t pc, uintptr_t fp)
 {
+	uintptr_t prev = 0;
+	unsigned repeats = 0;
+	int depth = 0;
+
 	printk("  backtrace:\n");
-	for (int depth = 0; depth < BACKTRACE_MAX_DEPTH; depth++) {
-		uintptr_t off, next;
-		const char *name = ksyms_lookup(pc, &off);
-		if (name)
-			printk("    #%-2d %016lx %s+0x%lx\n", depth, pc, name, off);
-		else
-			printk("    #%-2d %016lx ?\n", depth, pc);
+	if (pc)
+		print_frame(depth++, pc, false);
+	for (int walked = 0; walked < BACKTRACE_MAX_WALK; walked++) {
+		uintptr_t next;
 		/* Only follow frames that lie on a known stack, towards its top. */
 		if (!sched_on_some_stack(fp, 16) || !arch_frame_next(fp, &pc, &next))
-			return;
+			break;
+		if (pc == prev) {
+			repeats++;
+		} else {
+			if (repeats)
+				printk("    ... the frame above %u more times\n", repeats);
+			repeats = 0;
+			if (depth == BACKTRACE_MAX_DEPTH) {
+				printk("    [truncated at %d frames]\n", depth);
+				return;
+			}
+			print_frame(depth++, pc, true);
+			prev = pc;
+		}
 		if (next && next <= fp) {
 			printk("    [frame chain loops or goes down: stopped]\n");
 			return;
 		}
 		fp = next;
 	}
-	printk("    [truncated at %d frames]\n", BACKTRACE_MAX_DEPTH);
+	if (repeats)
+		printk("    ... the frame above %u more times\n", repeats);
 }
 
 __noreturn void panic(const char *fmt, ...)
@@ -47,7 +74,7 @@ __noreturn void panic(const char *fmt, ...)
 	vprintk(fmt, ap);
 	va_end(ap);
 	printk("\n");
-	backtrace_print((uintptr_t)__builtin_return_address(0), arch_frame_pointer());
+	backtrace_print(0, (uintptr_t)__builtin_frame_address(0));
 	kernel_exit(EMBER_EXIT_PANIC);
 }
 

@@ -2,7 +2,9 @@
 /*
  * kvm platform: idle, devices, exit. The guest ends through QEMU's
  * isa-debug-exit device (-device isa-debug-exit,iobase=0xf4,iosize=4): a
- * write of S makes QEMU exit with status 2*S+1.
+ * write of V makes QEMU exit with 2*V+1. Ember writes status+1, so QEMU exits
+ * with 2*status+3 (3 for success) and QEMU's own exits stay distinct: 0 after
+ * a reset (triple fault with -no-reboot), 1 for QEMU's errors.
  */
 #include <ember/platform.h>
 #include <ember/printk.h>
@@ -41,7 +43,7 @@ int plat_devices_init(void)
 
 __noreturn void plat_exit(int status)
 {
-	outl(DEBUG_EXIT_PORT, (uint32_t)status);
+	outl(DEBUG_EXIT_PORT, (uint32_t)status + 1);
 	/* No isa-debug-exit device: stop here; the status is lost. */
 	printk("ember: no isa-debug-exit device; halting with status %d\n", status);
 	for (;;)

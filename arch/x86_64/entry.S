@@ -28,6 +28,7 @@
 	.section .text.boot, "ax"
 	.code32
 	.globl _start32
+	.type _start32, @function
 _start32:
 	cli
 	cld
@@ -76,8 +77,10 @@ _start32:
 	movl %eax, %cr0
 	lgdt boot_gdt_desc
 	ljmp $0x08, $_start64
+	.size _start32, . - _start32
 
 	.code64
+	.type _start64, @function
 _start64:
 	movl $0x10, %eax
 	movl %eax, %ds
@@ -90,6 +93,7 @@ _start64:
 	xorl %ebp, %ebp
 	call arch_boot
 	ud2
+	.size _start64, . - _start64
 
 	.section .rodata
 	.balign 16

@@ -17,15 +17,18 @@
 
 	.section .text
 	.globl arch_probe_read
+	.type arch_probe_read, @function
 arch_probe_read:
 	movq %rsi, probe_fault_info(%rip)
 	xorl %eax, %eax
 1:	movb (%rdi), %cl
 2:	movq $0, probe_fault_info(%rip)
 	ret
+	.size arch_probe_read, . - arch_probe_read
 	extable 1b, 2b
 
 	.globl arch_probe_write
+	.type arch_probe_write, @function
 arch_probe_write:
 	movq %rsi, probe_fault_info(%rip)
 	xorl %eax, %eax
@@ -33,10 +36,12 @@ arch_probe_write:
 4:	movb %cl, (%rdi)
 5:	movq $0, probe_fault_info(%rip)
 	ret
+	.size arch_probe_write, . - arch_probe_write
 	extable 3b, 5b
 	extable 4b, 5b
 
 	.globl arch_probe_exec
+	.type arch_probe_exec, @function
 arch_probe_exec:
 	pushq %rbp
 	movq %rsp, %rbp
@@ -51,6 +56,7 @@ arch_probe_exec:
 	movq $0, probe_fault_info(%rip)
 	popq %rbp
 	ret
+	.size arch_probe_exec, . - arch_probe_exec
 
 	.section .data
 	.balign 8

@@ -10,6 +10,7 @@
  */
 	.section .text
 	.globl arch_context_switch
+	.type arch_context_switch, @function
 arch_context_switch:
 	pushq %rbp
 	pushq %rbx
@@ -32,16 +33,20 @@ arch_context_switch:
 	popq %rbx
 	popq %rbp
 	ret
+	.size arch_context_switch, . - arch_context_switch
 
 /* First code of every thread: rbx = entry, r12 = argument. */
+	.type thread_trampoline, @function
 thread_trampoline:
 	movq %r12, %rdi
 	xorl %ebp, %ebp
 	call *%rbx
 	ud2
+	.size thread_trampoline, . - thread_trampoline
 
 	/* void arch_context_init(ctx, stack_top, entry, arg) */
 	.globl arch_context_init
+	.type arch_context_init, @function
 arch_context_init:
 	andq $-16, %rsi
 	leaq -80(%rsi), %rax
@@ -59,3 +64,4 @@ arch_context_init:
 	movq $0, 72(%rax)
 	movq %rax, (%rdi)
 	ret
+	.size arch_context_init, . - arch_context_init

@@ -8,6 +8,7 @@
  */
 	.section .text
 	.balign 16
+	.type trap_common, @function
 trap_common:
 	pushq %rax
 	pushq %rbx
@@ -49,6 +50,7 @@ trap_common:
 	popq %rax
 	addq $16, %rsp
 	iretq
+	.size trap_common, . - trap_common
 
 	.macro trap_stub vec
 	.balign 16

@@ -143,11 +143,6 @@ void trap_dispatch(struct trap_frame *f)
 	exception_fatal(f, addr);
 }
 
-uintptr_t arch_frame_pointer(void)
-{
-	return (uintptr_t)__builtin_frame_address(0);
-}
-
 bool arch_frame_next(uintptr_t fp, uintptr_t *pc, uintptr_t *next)
 {
 	if (!fp || !IS_ALIGNED(fp, 8))

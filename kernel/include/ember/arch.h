@@ -91,9 +91,6 @@ int arch_probe_exec(const void *addr, struct arch_fault_info *fi);
 /* Forces a triple fault (CPU reset): for testing the host's detection. */
 __noreturn void arch_triple_fault(void);
 
-/* Current frame pointer and program counter, for backtraces. */
-uintptr_t arch_frame_pointer(void);
-
 /*
  * Follows one frame of the frame-pointer chain at @fp: sets *@pc to the
  * return address and *@next to the caller's frame. Returns false at the end

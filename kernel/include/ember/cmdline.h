@@ -34,6 +34,9 @@ struct cmdline {
  * unterminated quote) or -E2BIG (too many words); on error *@why names the
  * offending word or reason in a static string or in @buf.
  */
+/* The *why of an unterminated quote (every other -EINVAL names a word). */
+extern const char cmdline_err_quote[];
+
 int cmdline_parse(char *buf, const char *app_name, struct cmdline *out, const char **why);
 
 #endif

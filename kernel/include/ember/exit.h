@@ -3,8 +3,8 @@
  * Guest exit statuses. The application's own return value (0..99) passes
  * through unchanged; the kernel's failures have codes of their own so the host
  * can tell them apart. On QEMU the status leaves through isa-debug-exit (QEMU
- * exits with 2*status+1, which scripts/ember-run decodes); on Xen it becomes
- * the SCHEDOP_shutdown reason. Keep tests/guest/ember.py in step with this.
+ * exits with 2*status+3, which scripts/ember_qemu.py decodes); on Xen it
+ * becomes the SCHEDOP_shutdown reason. Keep scripts/ember_qemu.py in step.
  */
 #ifndef EMBER_EXIT_H
 #define EMBER_EXIT_H

@@ -17,7 +17,11 @@ __noreturn void fatal(int status, const char *fmt, ...) __printf(2, 3);
 			panic("%s:%d: BUG_ON(%s)", __FILE__, __LINE__, #cond); \
 	} while (0)
 
-/* Prints a symbolized frame-pointer backtrace starting at frame @fp. */
+/*
+ * Prints a symbolized frame-pointer backtrace: @pc first (an exact address,
+ * e.g. a faulting instruction; 0 for none), then the return addresses of the
+ * frame chain starting at frame @fp. Repeated frames are folded.
+ */
 void backtrace_print(uintptr_t pc, uintptr_t fp);
 
 #endif

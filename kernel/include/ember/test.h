@@ -24,6 +24,7 @@
 #define EMBER_TEST_H
 
 #include <ember/compiler.h>
+#include <ember/string.h>
 
 struct test_case {
 	const char *suite;

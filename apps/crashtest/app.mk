@@ -1,0 +1,1 @@
+app-y += apps/crashtest/main.c
