@@ -120,19 +120,28 @@ static void print_boot_steps(void)
 	}
 }
 
+/*
+ * "ember: exit status N" at loglevel 1; at loglevel 2 also the boot timings.
+ * Those need the cycle rate, which may cost a calibration wait on some
+ * platforms, so the default exit does not ask for it.
+ */
 static void print_exit_summary(int status)
 {
+	printk("ember: exit status %d", status);
+	if (printk_loglevel >= LOG_DEBUG) {
+		const char *source;
+		uint64_t hz = plat_cycles_hz(&source);
+		if (boot_times.main_cycles) {
+			printk("; boot to main ");
+			print_us(time_cycles_to_ns(boot_times.main_cycles -
+						   boot_times.entry_cycles));
+		}
+		printk("; cycles %lu.%02lu GHz (%s)", (unsigned long)(hz / 1000000000),
+		       (unsigned long)(hz % 1000000000 / 10000000), source);
+	}
+	printk("\n");
 	if (printk_loglevel >= LOG_DEBUG)
 		print_boot_steps();
-	const char *source;
-	uint64_t hz = plat_cycles_hz(&source);
-	printk("ember: exit status %d", status);
-	if (boot_times.main_cycles) {
-		printk("; boot to main ");
-		print_us(time_cycles_to_ns(boot_times.main_cycles - boot_times.entry_cycles));
-	}
-	printk("; cycles %lu.%02lu GHz (%s)\n", (unsigned long)(hz / 1000000000),
-	       (unsigned long)(hz % 1000000000 / 10000000), source);
 }
 
 __noreturn void kernel_exit(int status)

@@ -3,9 +3,11 @@
  * PVH entry for x86_64 (QEMU's PVH loader and Xen PVH use the same contract):
  * 32-bit protected mode, paging off, no stack, EBX = physical address of the
  * struct hvm_start_info. We record the TSC (the boot-time origin), build
- * identity page tables for the first 4 GiB with 2 MiB pages, enter long mode
+ * identity page tables for the first 1 GiB with 2 MiB pages, enter long mode
  * and call arch_boot() on the boot stack. arch_mmu_init() later replaces these
- * tables with the final W^X ones.
+ * tables with the final W^X ones. Until then the kernel touches only its
+ * image and the boot information, which PVH loaders (QEMU, Xen) place in low
+ * memory; an access above 1 GiB would fault and be reported by the IDT.
  */
 #include <xen/elfnote.h>
 
@@ -39,26 +41,21 @@ _start32:
 	movl $0, boot_info_pa + 4
 	movl $boot_stack_top, %esp
 
-	/* Zero PML4, PDPT and the four page directories (6 contiguous pages). */
+	/* Zero the PML4 and PDPT (the directories are fully written below). */
 	movl $boot_pml4, %edi
 	xorl %eax, %eax
-	movl $(6 * 1024), %ecx
+	movl $(2 * 1024), %ecx
 	rep stosl
 
 	movl $boot_pdpt + (PTE_P | PTE_W), boot_pml4
-	movl $boot_pd + (PTE_P | PTE_W), %eax
-	movl $boot_pdpt, %edi
-	movl $4, %ecx
-1:	movl %eax, (%edi)
-	addl $4096, %eax
-	addl $8, %edi
-	loop 1b
+	movl $boot_pd + (PTE_P | PTE_W), boot_pdpt
 
-	/* 2048 x 2 MiB identity pages = 4 GiB. */
+	/* 512 x 2 MiB identity pages = 1 GiB. */
 	movl $boot_pd, %edi
 	movl $(PTE_P | PTE_W | PTE_PS), %eax
-	movl $2048, %ecx
+	movl $512, %ecx
 2:	movl %eax, (%edi)
+	movl $0, 4(%edi)
 	addl $0x200000, %eax
 	addl $8, %edi
 	loop 2b
@@ -117,7 +114,7 @@ boot_info_pa:	.quad 0
 	.globl boot_stack_guard, boot_stack_top
 boot_pml4:	.skip 4096
 boot_pdpt:	.skip 4096
-boot_pd:	.skip 4 * 4096
+boot_pd:	.skip 4096
 boot_stack_guard:	.skip 4096
 boot_stack:	.skip 16384
 boot_stack_top:

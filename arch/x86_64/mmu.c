@@ -78,20 +78,33 @@ static uint64_t *entry_for(uint64_t va, unsigned level)
 	return &t[index_at(va, level)];
 }
 
+/* Maps [va, end) with entries of @level (0: 4 KiB, 1: 2 MiB) up to the end of
+ * one table, walking the tree once. Returns the address where it stopped. */
+static uint64_t map_run(uint64_t va, uint64_t end, uint64_t perm, unsigned level)
+{
+	uint64_t *e = entry_for(va, level);
+	uint64_t step = level ? LARGE_SIZE : PAGE_SIZE;
+	if (!e)
+		return 0;
+	for (unsigned i = index_at(va, level); i < 512 && va + step <= end; i++, va += step) {
+		if (level && (*e & PTE_P) && !(*e & PTE_PS))
+			break; /* already split into 4 KiB pages: keep that table */
+		*e++ = va | perm | (level ? PTE_PS : 0);
+	}
+	return va;
+}
+
 static int map_range(uint64_t start, uint64_t end, uint64_t perm)
 {
+	end = ALIGN_UP(end, PAGE_SIZE);
 	for (uint64_t va = ALIGN_DOWN(start, PAGE_SIZE); va < end;) {
 		bool large = IS_ALIGNED(va, LARGE_SIZE) && va + LARGE_SIZE <= end;
-		uint64_t *e = entry_for(va, large ? 1 : 0);
-		if (!e)
+		uint64_t next = map_run(va, large ? ALIGN_DOWN(end, LARGE_SIZE) : end, perm, large);
+		if (large && next == va) /* a split 2 MiB page: map it by 4 KiB */
+			next = map_run(va, va + LARGE_SIZE, perm, 0);
+		if (!next)
 			return -ENOMEM;
-		if (large && (*e & PTE_P) && !(*e & PTE_PS)) {
-			large = false; /* already split: keep the 4 KiB table */
-			if (!(e = entry_for(va, 0)))
-				return -ENOMEM;
-		}
-		*e = va | perm | (large ? PTE_PS : 0);
-		va += large ? LARGE_SIZE : PAGE_SIZE;
+		va = next;
 	}
 	return 0;
 }

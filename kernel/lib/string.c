@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * Freestanding memory and string routines. memcpy/memset use the x86 string
- * instructions (fast on every CPU Ember targets, including under TCG); the
- * rest are plain loops.
+ * instructions, 8 bytes at a time for the bulk (each iteration is one
+ * emulated step under TCG, so qwords cost an eighth of bytes), the rest are
+ * plain loops.
  */
 #include <ember/string.h>
+#include <stdint.h>
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	size_t qwords = n / 8, tail = n % 8;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(qwords) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) : : "memory");
 	return dst;
 }
 
@@ -27,7 +31,10 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	size_t qwords = n / 8, tail = n % 8;
+	uint64_t pattern = 0x0101010101010101ull * (uint8_t)c;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(qwords) : "a"(pattern) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(pattern) : "memory");
 	return dst;
 }
 
