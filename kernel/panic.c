@@ -11,8 +11,8 @@
 #include <ember/sched.h>
 #include <ember/time.h>
 
-#define BACKTRACE_MAX_DEPTH 32 /* distinct frames printed */
-#define BACKTRACE_MAX_WALK 4096 /* frames followed (recursion)  */
+#define BACKTRACE_MAX_DEPTH 32	 /* distinct frames printed */
+#define BACKTRACE_MAX_WALK  4096 /* frames followed (recursion)  */
 
 static bool heap_errors_fatal = true;
 static bool exiting;

@@ -3,11 +3,12 @@
  * PVH entry for x86_64 (QEMU's PVH loader and Xen PVH use the same contract):
  * 32-bit protected mode, paging off, no stack, EBX = physical address of the
  * struct hvm_start_info. We record the TSC (the boot-time origin), build
- * identity page tables for the first 1 GiB with 2 MiB pages, enter long mode
+ * identity page tables with 2 MiB pages for the first GiB (image, boot
+ * information: PVH loaders put them low) and the fourth GiB (device and Xen
+ * special pages such as the PVH console ring at 0xfeff_f000), enter long mode
  * and call arch_boot() on the boot stack. arch_mmu_init() later replaces these
- * tables with the final W^X ones. Until then the kernel touches only its
- * image and the boot information, which PVH loaders (QEMU, Xen) place in low
- * memory; an access above 1 GiB would fault and be reported by the IDT.
+ * tables with the final W^X ones; an access elsewhere before that faults and
+ * is reported through the IDT.
  */
 #include <xen/elfnote.h>
 
@@ -49,16 +50,15 @@ _start32:
 
 	movl $boot_pdpt + (PTE_P | PTE_W), boot_pml4
 	movl $boot_pd + (PTE_P | PTE_W), boot_pdpt
+	movl $boot_pd_top + (PTE_P | PTE_W), boot_pdpt + 3 * 8
 
-	/* 512 x 2 MiB identity pages = 1 GiB. */
+	/* 512 x 2 MiB identity pages for GiB 0, then for GiB 3. */
 	movl $boot_pd, %edi
 	movl $(PTE_P | PTE_W | PTE_PS), %eax
-	movl $512, %ecx
-2:	movl %eax, (%edi)
-	movl $0, 4(%edi)
-	addl $0x200000, %eax
-	addl $8, %edi
-	loop 2b
+	call fill_pd
+	movl $boot_pd_top, %edi
+	movl $(0xc0000000 | PTE_P | PTE_W | PTE_PS), %eax
+	call fill_pd
 
 	movl $boot_pml4, %eax
 	movl %eax, %cr3
@@ -75,6 +75,16 @@ _start32:
 	lgdt boot_gdt_desc
 	ljmp $0x08, $_start64
 	.size _start32, . - _start32
+
+/* Fills the page directory at EDI with 512 2 MiB entries starting at EAX. */
+fill_pd:
+	movl $512, %ecx
+1:	movl %eax, (%edi)
+	movl $0, 4(%edi)
+	addl $0x200000, %eax
+	addl $8, %edi
+	loop 1b
+	ret
 
 	.code64
 	.type _start64, @function
@@ -115,6 +125,7 @@ boot_info_pa:	.quad 0
 boot_pml4:	.skip 4096
 boot_pdpt:	.skip 4096
 boot_pd:	.skip 4096
+boot_pd_top:	.skip 4096
 boot_stack_guard:	.skip 4096
 boot_stack:	.skip 16384
 boot_stack_top:

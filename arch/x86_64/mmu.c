@@ -156,6 +156,11 @@ int arch_mmu_init(const struct memmap *ram)
 		if (map_range(r->base, r->base + r->size, PERM_RW))
 			return -ENOMEM;
 	}
+	for (unsigned i = 0; i < ram->nfixed; i++) {
+		const struct mem_region *r = &ram->fixed[i];
+		if (map_range(r->base, r->base + r->size, PERM_RW))
+			return -ENOMEM;
+	}
 	int err = map_image();
 	err = err ?: set_page(0, 0); /* catch NULL dereferences */
 	err = err ?: set_page((uintptr_t)boot_stack_guard, 0);

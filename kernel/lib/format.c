@@ -11,7 +11,10 @@ struct fmt_spec {
 	int width;
 	int prec;   /* -1: none */
 	int length; /* 0 int, 1 long, 2 long long, -1 short, -2 char, 3 size_t */
+	char conv;
 };
+
+#define FMT_MAX_WIDTH 4096 /* wider fields and precisions are clamped */
 
 struct fmt_out {
 	fmt_sink_fn sink;
@@ -59,7 +62,7 @@ static char *format_digits(char *end, unsigned long long v, unsigned base, bool 
 }
 
 static void format_integer(struct fmt_out *o, const struct fmt_spec *sp, unsigned long long v,
-			   bool negative, unsigned base, bool upper)
+			   int sign, unsigned base, bool upper)
 {
 	char buf[24];
 	char *end = buf + sizeof(buf);
@@ -68,18 +71,18 @@ static void format_integer(struct fmt_out *o, const struct fmt_spec *sp, unsigne
 	char prefix[3];
 	int nprefix = 0;
 
-	if (negative)
+	/* sign: -1 negative, +1 non-negative signed, 0 unsigned (no + or space) */
+	if (sign < 0)
 		prefix[nprefix++] = '-';
-	else if (sp->plus)
+	else if (sign > 0 && sp->plus)
 		prefix[nprefix++] = '+';
-	else if (sp->space)
+	else if (sign > 0 && sp->space)
 		prefix[nprefix++] = ' ';
-	if (sp->alt && base == 16 && v) {
+	if (sp->alt && base == 16 && (v || sp->conv == 'p')) {
 		prefix[nprefix++] = '0';
 		prefix[nprefix++] = upper ? 'X' : 'x';
-	} else if (sp->alt && base == 8 && (sp->prec <= ndigits)) {
-		if (v)
-			prefix[nprefix++] = '0';
+	} else if (sp->alt && base == 8 && sp->prec <= ndigits && (ndigits == 0 || *start != '0')) {
+		prefix[nprefix++] = '0'; /* octal's # makes the first digit a 0 */
 	}
 	int zeros = sp->prec > ndigits ? sp->prec - ndigits : 0;
 	int total = nprefix + zeros + ndigits;
@@ -130,15 +133,16 @@ static const char *parse_spec(const char *f, struct fmt_spec *sp, va_list *ap)
 			break;
 	}
 	if (*f == '*') {
-		sp->width = va_arg(*ap, int);
-		if (sp->width < 0) {
+		int w = va_arg(*ap, int);
+		if (w < 0) {
 			sp->left = true;
-			sp->width = -sp->width;
+			w = w == -w ? FMT_MAX_WIDTH : -w; /* INT_MIN */
 		}
+		sp->width = MIN(w, FMT_MAX_WIDTH);
 		f++;
 	} else {
-		while (*f >= '0' && *f <= '9')
-			sp->width = sp->width * 10 + (*f++ - '0');
+		for (; *f >= '0' && *f <= '9'; f++)
+			sp->width = MIN(sp->width * 10 + (*f - '0'), FMT_MAX_WIDTH);
 	}
 	if (*f == '.') {
 		f++;
@@ -147,10 +151,12 @@ static const char *parse_spec(const char *f, struct fmt_spec *sp, va_list *ap)
 			sp->prec = va_arg(*ap, int);
 			if (sp->prec < 0)
 				sp->prec = -1;
+			else
+				sp->prec = MIN(sp->prec, FMT_MAX_WIDTH);
 			f++;
 		} else {
-			while (*f >= '0' && *f <= '9')
-				sp->prec = sp->prec * 10 + (*f++ - '0');
+			for (; *f >= '0' && *f <= '9'; f++)
+				sp->prec = MIN(sp->prec * 10 + (*f - '0'), FMT_MAX_WIDTH);
 		}
 	}
 	for (;; f++) {
@@ -192,28 +198,32 @@ static unsigned long long fetch_unsigned(const struct fmt_spec *sp, va_list *ap)
 
 static void format_one(struct fmt_out *o, struct fmt_spec *sp, char conv, va_list *ap)
 {
+	sp->conv = conv;
 	switch (conv) {
 	case 'd':
 	case 'i': {
 		long long v = fetch_signed(sp, ap);
 		unsigned long long mag =
 			v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-		format_integer(o, sp, mag, v < 0, 10, false);
+		format_integer(o, sp, mag, v < 0 ? -1 : 1, 10, false);
 		break;
 	}
-	case 'u': format_integer(o, sp, fetch_unsigned(sp, ap), false, 10, false); break;
-	case 'x': format_integer(o, sp, fetch_unsigned(sp, ap), false, 16, false); break;
-	case 'X': format_integer(o, sp, fetch_unsigned(sp, ap), false, 16, true); break;
-	case 'o': format_integer(o, sp, fetch_unsigned(sp, ap), false, 8, false); break;
+	case 'u': format_integer(o, sp, fetch_unsigned(sp, ap), 0, 10, false); break;
+	case 'x': format_integer(o, sp, fetch_unsigned(sp, ap), 0, 16, false); break;
+	case 'X': format_integer(o, sp, fetch_unsigned(sp, ap), 0, 16, true); break;
+	case 'o': format_integer(o, sp, fetch_unsigned(sp, ap), 0, 8, false); break;
 	case 'p':
 		sp->alt = true;
-		format_integer(o, sp, (uintptr_t)va_arg(*ap, void *), false, 16, false);
+		format_integer(o, sp, (uintptr_t)va_arg(*ap, void *), 0, 16, false);
 		break;
 	case 'c': {
-		char c = (char)va_arg(*ap, int);
-		struct fmt_spec s1 = *sp;
-		s1.prec = 1;
-		format_string(o, &s1, &c);
+		char c = (char)va_arg(*ap, int); /* printed even when it is NUL */
+		int pad = sp->width > 1 ? sp->width - 1 : 0;
+		if (!sp->left)
+			out_pad(o, ' ', pad);
+		out_str(o, &c, 1);
+		if (sp->left)
+			out_pad(o, ' ', pad);
 		break;
 	}
 	case 's': format_string(o, sp, va_arg(*ap, const char *)); break;

@@ -59,6 +59,8 @@ static struct size_class classes[] = {
 };
 #define LARGEST_CLASS 8192u
 
+#define HEAP_MAX_REQUEST ((size_t)1 << 40) /* larger requests fail, never wrap */
+
 static struct heap_stats stats;
 
 static struct block_hdr *hdr_of(const void *p)
@@ -172,7 +174,7 @@ static bool redzone_intact(const void *p, size_t size)
 
 void *malloc(size_t size)
 {
-	if (size > ((size_t)1 << 40))
+	if (size > HEAP_MAX_REQUEST)
 		return NULL;
 	size_t need = ALIGN_UP(size + sizeof(struct block_hdr) + REDZONE, HEAP_ALIGN);
 	int cls = class_for(need);
@@ -202,7 +204,9 @@ void *calloc(size_t nmemb, size_t size)
 /* Checks the header of a block being freed; false if it must be left alone. */
 static bool block_valid(const void *p, const struct block_hdr *h)
 {
-	if (h->magic == BLOCK_FREE) {
+	/* A freed large block's header now holds the page allocator's link. */
+	if (h->magic == BLOCK_FREE ||
+	    (h->magic != BLOCK_LIVE && IS_ALIGNED((uintptr_t)h, PAGE_SIZE) && page_is_free(h))) {
 		report("double free", p);
 		return false;
 	}
@@ -228,8 +232,10 @@ void free(void *p)
 	}
 	struct block_hdr *h = hdr_of(p);
 	if (h->magic == BLOCK_ALIGNED) {
-		h->magic = BLOCK_FREE;
-		free((char *)p - h->info);
+		char *raw = (char *)p - h->info;
+		stats.live_bytes += hdr_of(raw)->size - h->size;
+		free(raw);
+		h->magic = BLOCK_FREE; /* after the poisoning: a 2nd free sees it */
 		return;
 	}
 	if (!block_valid(p, h))
@@ -253,15 +259,17 @@ size_t malloc_usable_size(void *p)
 	if (!p)
 		return 0;
 	struct block_hdr *h = hdr_of(p);
-	if (h->magic == BLOCK_ALIGNED)
-		return malloc_usable_size((char *)p - h->info) - h->info;
-	return block_room(h) - REDZONE;
+	if (REDZONE || h->magic == BLOCK_ALIGNED)
+		return h->size; /* the red zone / the raw block start right after */
+	return block_room(h);
 }
 
 void *realloc(void *p, size_t size)
 {
 	if (!p)
 		return malloc(size);
+	if (size > HEAP_MAX_REQUEST)
+		return NULL;
 	struct block_hdr *h = hdr_of(p);
 	if (h->magic == BLOCK_LIVE || h->magic == BLOCK_LARGE) {
 		if (!block_valid(p, h))
@@ -279,26 +287,35 @@ void *realloc(void *p, size_t size)
 	void *n = malloc(size);
 	if (!n)
 		return NULL;
-	size_t old = h->magic == BLOCK_ALIGNED ? malloc_usable_size(p) : h->size;
+	size_t old = h->size;
 	memcpy(n, p, MIN(old, size));
 	free(p);
 	return n;
 }
 
+/*
+ * An aligned block is a stub header (BLOCK_ALIGNED, offset to the raw block)
+ * just before the aligned address, inside a larger raw allocation. The stub
+ * sits at least 16 bytes into the raw block's data, clear of the first bytes
+ * that a freed small block reuses for its free-list link, so it still says
+ * BLOCK_FREE after a free and a second free is recognised.
+ */
 void *aligned_alloc(size_t align, size_t size)
 {
-	if (!align || (align & (align - 1)) || align > ((size_t)1 << 30))
+	if (!align || (align & (align - 1)) || align > ((size_t)1 << 30) || size > HEAP_MAX_REQUEST)
 		return NULL;
 	if (align <= HEAP_ALIGN)
 		return malloc(size);
-	char *raw = malloc(size + align + sizeof(struct block_hdr));
+	size_t raw_size = size + align + 2 * sizeof(struct block_hdr);
+	char *raw = malloc(raw_size);
 	if (!raw)
 		return NULL;
-	char *p = (char *)ALIGN_UP((uintptr_t)raw + sizeof(struct block_hdr), align);
+	char *p = (char *)ALIGN_UP((uintptr_t)raw + 2 * sizeof(struct block_hdr), align);
 	struct block_hdr *h = hdr_of(p);
 	h->magic = BLOCK_ALIGNED;
 	h->info = (uint32_t)(p - raw);
 	h->size = size;
+	stats.live_bytes -= raw_size - size; /* count what the caller asked for */
 	return p;
 }
 

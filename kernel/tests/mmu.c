@@ -12,9 +12,9 @@
 #include <ember/test.h>
 
 #define PF_PRESENT 0x1
-#define PF_WRITE 0x2
-#define PF_FETCH 0x10
-#define VEC_PF 14
+#define PF_WRITE   0x2
+#define PF_FETCH   0x10
+#define VEC_PF	   14
 
 static const unsigned char ret_insn_rodata[16] = { 0xc3 };
 static unsigned char ret_insn_data[16] = { 0xc3 };
@@ -23,13 +23,13 @@ static void a_function(void)
 {
 }
 
-#define EXPECT_FAULT(probe, where, err_bits)                                                       \
-	do {                                                                                       \
-		struct arch_fault_info fi = { 0 };                                                 \
-		EXPECT_EQ(probe, -EFAULT);                                                         \
-		EXPECT_EQ(fi.vector, VEC_PF);                                                      \
-		EXPECT_EQ(fi.addr, (uintptr_t)(where));                                            \
-		EXPECT_EQ(fi.error & (err_bits), (err_bits));                                      \
+#define EXPECT_FAULT(probe, where, err_bits)                 \
+	do {                                                 \
+		struct arch_fault_info fi = { 0 };           \
+		EXPECT_EQ(probe, -EFAULT);                   \
+		EXPECT_EQ(fi.vector, VEC_PF);                \
+		EXPECT_EQ(fi.addr, (uintptr_t)(where));      \
+		EXPECT_EQ(fi.error &(err_bits), (err_bits)); \
 	} while (0)
 
 TEST(mmu, text_is_not_writable)
@@ -50,8 +50,7 @@ TEST(mmu, rodata_is_read_only_and_not_executable)
 	EXPECT_EQ(arch_probe_read(ret_insn_rodata, &fi), 0);
 	EXPECT_FAULT(arch_probe_write((void *)ret_insn_rodata, &fi), ret_insn_rodata,
 		     PF_PRESENT | PF_WRITE);
-	EXPECT_FAULT(arch_probe_exec(ret_insn_rodata, &fi), ret_insn_rodata,
-		     PF_PRESENT | PF_FETCH);
+	EXPECT_FAULT(arch_probe_exec(ret_insn_rodata, &fi), ret_insn_rodata, PF_PRESENT | PF_FETCH);
 }
 
 TEST(mmu, data_is_writable_not_executable)

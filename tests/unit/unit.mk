@@ -1,2 +1,52 @@
 # SPDX-License-Identifier: MIT
-# Host unit tests (cmocka) for the kernel's pure code. Filled in below.
+# Host unit tests (cmocka) for the kernel's pure code.
+#
+# Each tests/unit/test_<unit>.c is linked with the kernel sources it covers,
+# compiled for the host with the kernel's headers, CONFIG_DEBUG=1 and the
+# sanitizers. Kernel names that would clash with the host C library are
+# renamed with -D (UNIT_DEFS-<source>); the tests call the ember_ names.
+# kernel/lib/string.c is never linked: the host libc provides those functions.
+#
+#   make unit-test                    build build/unit/test_* and run them all
+#   make unit-test UNIT_SAN=          the same without ASan/UBSan
+
+UNIT_DIR := $(BUILD_ROOT)/unit
+UNIT_SAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_CPPFLAGS := -Ikernel/include -Iarch/$(ARCH)/include -I$(BUILD_ROOT)/include -DCONFIG_DEBUG=1
+UNIT_CFLAGS := $(HOST_CFLAGS) $(UNIT_SAN)
+
+UNIT_DEFS-kernel/lib/format.c := -Dsnprintf=ember_snprintf -Dvsnprintf=ember_vsnprintf
+UNIT_DEFS-kernel/mm/heap.c := -Dmalloc=ember_malloc -Dcalloc=ember_calloc \
+	-Drealloc=ember_realloc -Dfree=ember_free -Daligned_alloc=ember_aligned_alloc \
+	-Dposix_memalign=ember_posix_memalign -Dmalloc_usable_size=ember_malloc_usable_size
+
+unit-tests := format cmdline param memmap page_alloc heap pvh
+unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
+
+# The kernel sources each test binary links, besides the test itself.
+unit-kobj = $(patsubst %,$(UNIT_DIR)/obj/%.o,$(1))
+$(UNIT_DIR)/test_format: $(call unit-kobj,kernel/lib/format.c)
+$(UNIT_DIR)/test_cmdline: $(call unit-kobj,kernel/cmdline.c)
+$(UNIT_DIR)/test_param: $(call unit-kobj,kernel/param.c)
+$(UNIT_DIR)/test_memmap: $(call unit-kobj,kernel/memmap.c)
+$(UNIT_DIR)/test_page_alloc: $(call unit-kobj,kernel/mm/page_alloc.c)
+$(UNIT_DIR)/test_heap: $(call unit-kobj,kernel/mm/heap.c kernel/mm/page_alloc.c)
+$(UNIT_DIR)/test_pvh: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
+
+$(unit-bins): $(UNIT_DIR)/test_%: $(UNIT_DIR)/obj/tests/unit/test_%.c.o
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $^ -lcmocka
+
+$(UNIT_DIR)/obj/%.c.o: %.c | $(BUILD_ROOT)/include/xen
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(CC) $(UNIT_CPPFLAGS) $(UNIT_CFLAGS) $(UNIT_DEFS-$<) -c $< -o $@
+
+# Runs every binary (even after a failure) and fails if any test failed.
+unit-test: $(unit-bins)
+	$(Q)fail=; for t in $(unit-bins); do $$t || fail="$$fail $${t##*/}"; done; \
+	if [ -n "$$fail" ]; then echo "unit tests FAILED:$$fail"; exit 1; fi
+
+unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
+	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c
+-include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))

@@ -38,8 +38,8 @@ void arch_irq_set_handler(unsigned vector, arch_irq_handler fn);
 /* --- mmu.c: page tables --------------------------------------------------- */
 
 /*
- * Replaces the boot page tables with final ones: every page of @ram mapped
- * read/write/no-execute at virtual == physical, the image mapped W^X (text
+ * Replaces the boot page tables with final ones: every page of @ram (RAM and
+ * fixed ranges) mapped read/write/no-execute at virtual == physical, the image mapped W^X (text
  * r-x, rodata and .ksyms r--, data/bss rw-), page 0 unmapped, the boot stack
  * guard unmapped. Page tables come from the page allocator.
  * Returns 0 or -ENOMEM.

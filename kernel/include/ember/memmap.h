@@ -10,7 +10,8 @@
 
 #include <ember/compiler.h>
 
-#define MEMMAP_MAX 32
+#define MEMMAP_MAX	 32
+#define MEMMAP_FIXED_MAX 8
 
 struct mem_region {
 	uint64_t base;
@@ -20,10 +21,17 @@ struct mem_region {
 struct memmap {
 	unsigned count;
 	struct mem_region ram[MEMMAP_MAX];
+	/* Pages the platform uses in place (console and xenstore rings):
+	 * mapped read/write like RAM, never given to the allocator. */
+	unsigned nfixed;
+	struct mem_region fixed[MEMMAP_FIXED_MAX];
 };
 
 /* Adds the RAM range [base, base+size); -E2BIG when the map is full. */
 int memmap_add(struct memmap *m, uint64_t base, uint64_t size);
+
+/* Adds a fixed (mapped, never allocated) range; -E2BIG when full. */
+int memmap_add_fixed(struct memmap *m, uint64_t base, uint64_t size);
 
 /*
  * Sorts the regions, merges overlapping or adjacent ones and trims each to

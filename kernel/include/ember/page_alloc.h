@@ -29,12 +29,16 @@ void *page_alloc(unsigned order);
 
 /*
  * Frees a block obtained from page_alloc(@order). Returns 0, or -EINVAL if
- * @p is not an allocated block of that order (a double free, a foreign or
- * misaligned pointer); the allocator's state is left untouched then.
+ * @p is not the start of an allocated block of exactly that order (a double
+ * free, a wrong order, an interior, foreign or misaligned pointer); the
+ * allocator's state is left untouched then.
  */
 int page_free(void *p, unsigned order);
 
-/* Smallest order whose block holds @bytes. */
+/* True if the page at @p is inside the allocator and currently free. */
+bool page_is_free(const void *p);
+
+/* Smallest order whose block holds @bytes (PAGE_ORDERS if none does). */
 unsigned page_order_for(size_t bytes);
 
 /* Free pages in all zones, and pages under management. */
