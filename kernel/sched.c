@@ -307,6 +307,27 @@ int waitq_wake_all(struct waitq *wq)
 	return n;
 }
 
+/* ---- mutexes ------------------------------------------------------------------*/
+
+void mutex_init(struct mutex *m)
+{
+	m->locked = false;
+	waitq_init(&m->waiters);
+}
+
+void mutex_lock(struct mutex *m)
+{
+	while (m->locked) /* cooperative: nothing runs between test and set */
+		waitq_wait(&m->waiters, 0);
+	m->locked = true;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	m->locked = false;
+	waitq_wake_one(&m->waiters);
+}
+
 /* ---- idle ---------------------------------------------------------------------*/
 
 static void reap_zombies(void)

@@ -99,10 +99,10 @@ void plat_idle_wait(void);
 /* ---- devices ----------------------------------------------------------------*/
 
 /*
- * Starts the platform's devices and services (Xen: event channels, xenstore;
- * kvm: nothing yet). Called once threads, timers and the heap work and
- * interrupts are on, before the application starts. Returns 0 or a negative
- * errno (the kernel panics).
+ * Starts the platform's devices and services (Xen: xenstore, the shutdown
+ * watch; kvm: nothing yet). Called once, in the main thread before main():
+ * threads, timers, the heap and interrupts work, and the call MAY block.
+ * Returns 0 or a negative errno (the kernel panics).
  */
 int plat_devices_init(void);
 

@@ -101,6 +101,23 @@ int waitq_wake_all(struct waitq *wq);
 		__r;                                                             \
 	})
 
+/* ---- mutexes: sleeping locks for thread context ----------------------------- */
+
+struct mutex {
+	bool locked;
+	struct waitq waiters;
+};
+
+#define MUTEX_INIT(name)                          \
+	{                                         \
+		false, WAITQ_INIT((name).waiters) \
+	}
+
+void mutex_init(struct mutex *m);
+/* Blocks until @m is free, then takes it. Not for interrupt handlers. */
+void mutex_lock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+
 /* ---- hooks for the kernel's own use -------------------------------------- */
 
 /* Runs the idle loop on the boot context; never returns. */

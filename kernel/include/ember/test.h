@@ -71,6 +71,8 @@ void test_fail(const char *file, int line, const char *fmt, ...) __printf(3, 4);
 
 #define ASSERT_TRUE(c)	   TEST_CHECK_(c, return, "ASSERT_TRUE(%s)", #c)
 #define ASSERT_EQ(a, b)	   TEST_CMP_(a, ==, b, return, "ASSERT_EQ")
+#define ASSERT_GT(a, b)	   TEST_CMP_(a, >, b, return, "ASSERT_GT")
+#define ASSERT_GE(a, b)	   TEST_CMP_(a, >=, b, return, "ASSERT_GE")
 #define ASSERT_NE(a, b)	   TEST_CMP_(a, !=, b, return, "ASSERT_NE")
 #define ASSERT_NOT_NULL(p) TEST_CHECK_((p) != NULL, return, "ASSERT_NOT_NULL(%s)", #p)
 

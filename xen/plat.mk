@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: MIT
+# The Xen platform: PLAT=xen-pv or PLAT=xen-pvh. Core services are shared;
+# each flavour adds its own boot and memory files (pv_*, pvh_*).
+plat-y += xen/hypercall_page.S
+plat-y += xen/console.c
+plat-y += xen/events.c
+plat-y += xen/time.c
+plat-y += xen/gnttab.c
+plat-y += xen/xs_msg.c
+plat-y += xen/xenstore.c
+plat-y += xen/xenbus.c
+plat-y += xen/shutdown.c
+plat-y += xen/platform.c
+plat-cppflags += -Ixen/include
+
+ifeq ($(PLAT),xen-pvh)
+plat-y += xen/pvh_boot.c
+x86-native := y
+endif
+ifeq ($(PLAT),xen-pv)
+plat-y += xen/pv_boot.c
+plat-cppflags += -Ixen/include/pv
+x86-native := n
+endif

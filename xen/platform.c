@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Xen platform services common to PV and PVH: device start-up and exit.
+ *
+ * Exit: the guest's status becomes SCHEDOP_shutdown. Status 0 is a poweroff,
+ * anything else a crash, so xl's on_poweroff / on_crash apply; the exact
+ * status is on the console ("ember: exit status N"). Nothing here may wait
+ * for xenstore: plat_exit() runs in any context, exception handlers included.
+ */
+#include <ember/errno.h>
+#include <ember/platform.h>
+#include <ember/printk.h>
+#include <ember/xen/gnttab.h>
+#include <ember/xen/xen.h>
+#include <ember/xen/xenstore.h>
+
+int plat_devices_init(void)
+{
+	int err = gnttab_init();
+	if (err) {
+		printk("ember: grant table unavailable (%d)\n", err);
+		return err;
+	}
+	err = xs_init();
+	if (err) {
+		printk("ember: xenstore unavailable (%d)\n", err);
+		return err;
+	}
+	return xen_shutdown_watch_init();
+}
+
+__noreturn void plat_exit(int status)
+{
+	xen_console_flush();
+	struct sched_shutdown op = { .reason = status ? SHUTDOWN_crash : SHUTDOWN_poweroff };
+	for (;;)
+		HYPERVISOR_sched_op(SCHEDOP_shutdown, &op);
+}
