@@ -18,7 +18,10 @@ plat-y += xen/pvh_boot.c
 x86-native := y
 endif
 ifeq ($(PLAT),xen-pv)
+plat-y += xen/pv_entry.S
+plat-y += xen/pv_cpu.c
 plat-y += xen/pv_boot.c
+plat-y += xen/pv_mm.c
 plat-cppflags += -Ixen/include/pv
 x86-native := n
 endif

@@ -21,8 +21,6 @@
 #include <arch/trap.h>
 #include <arch/x86.h>
 
-#define VEC_XEN_UPCALL 0xf3
-
 struct xen_boot_info xen_boot;
 
 /* Finds Xen's CPUID leaves ("XenVMMXenVMM"); 0 when not running on Xen. */

@@ -51,7 +51,6 @@ static struct tss64 tss;
 static struct idt_entry idt[256];
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 extern const uint64_t trap_stubs[256];
-extern uint64_t boot_tsc;
 
 static void gdt_set_tss(void)
 {
@@ -123,12 +122,20 @@ void arch_cpu_init(void)
 	fpu_enable();
 }
 
-uint64_t arch_cycles(void)
+uintptr_t trap_fault_address(void)
 {
-	return rdtsc();
+	return read_cr2();
 }
 
-uint64_t arch_boot_cycles(void)
+uintptr_t trap_page_table_base(void)
 {
-	return boot_tsc;
+	return read_cr3();
+}
+
+__noreturn void arch_triple_fault(void)
+{
+	struct desc_ptr null_idt = { 0, 0 };
+	__asm__ volatile("lidt %0; int3" : : "m"(null_idt));
+	for (;;)
+		__asm__ volatile("hlt");
 }

@@ -30,8 +30,9 @@
 
 	.section .text.boot, "ax"
 	.code32
-	.globl _start32
+	.globl _start, _start32
 	.type _start32, @function
+_start:
 _start32:
 	cli
 	cld

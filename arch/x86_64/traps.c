@@ -15,7 +15,6 @@
 #include <ember/printk.h>
 #include <ember/sched.h>
 #include <arch/trap.h>
-#include <arch/x86.h>
 
 struct extable_entry {
 	uintptr_t insn, fixup;
@@ -103,7 +102,7 @@ void trap_dump(const struct trap_frame *f)
 	printk("  RBP: %016lx  R8:  %016lx  R9:  %016lx\n", f->rbp, f->r8, f->r9);
 	printk("  R10: %016lx  R11: %016lx  R12: %016lx\n", f->r10, f->r11, f->r12);
 	printk("  R13: %016lx  R14: %016lx  R15: %016lx\n", f->r13, f->r14, f->r15);
-	printk("  CR2: %016lx  CR3: %016lx\n", read_cr2(), read_cr3());
+	printk("  CR2: %016lx  CR3: %016lx\n", trap_fault_address(), trap_page_table_base());
 	backtrace_print(f->rip, f->rbp);
 }
 
@@ -128,7 +127,6 @@ static __noreturn void exception_fatal(struct trap_frame *f, uintptr_t addr)
 	kernel_exit(EMBER_EXIT_EXCEPTION);
 }
 
-void trap_dispatch(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector >= 32) {
@@ -137,7 +135,7 @@ void trap_dispatch(struct trap_frame *f)
 			fn(f);
 		return; /* spurious and masked-PIC vectors are ignored */
 	}
-	uintptr_t addr = f->vector == VEC_PF ? read_cr2() : 0;
+	uintptr_t addr = f->vector == VEC_PF ? trap_fault_address() : 0;
 	if (probe_fixup(f, addr))
 		return;
 	exception_fatal(f, addr);
@@ -150,15 +148,4 @@ bool arch_frame_next(uintptr_t fp, uintptr_t *pc, uintptr_t *next)
 	*next = ((const uintptr_t *)fp)[0];
 	*pc = ((const uintptr_t *)fp)[1];
 	return *pc != 0;
-}
-
-__noreturn void arch_triple_fault(void)
-{
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) null_idt = { 0, 0 };
-	__asm__ volatile("lidt %0; int3" : : "m"(null_idt));
-	for (;;)
-		__asm__ volatile("hlt");
 }
