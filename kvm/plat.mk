@@ -4,3 +4,4 @@ plat-y += kvm/console.c
 plat-y += kvm/boot.c
 plat-y += kvm/time.c
 plat-y += kvm/platform.c
+x86-native := y

@@ -21,6 +21,7 @@ ifeq ($(PLAT),xen-pv)
 plat-y += xen/pv_entry.S
 plat-y += xen/pv_cpu.c
 plat-y += xen/pv_boot.c
+plat-y += xen/pv_start_info.c
 plat-y += xen/pv_mm.c
 plat-cppflags += -Ixen/include/pv
 x86-native := n

@@ -12,6 +12,7 @@
 #include <ember/errno.h>
 #include <ember/page_alloc.h>
 #include <ember/platform.h>
+#include <ember/printk.h>
 #include <ember/string.h>
 #include <ember/xen/gnttab.h>
 #include <ember/xen/pv.h>
@@ -32,7 +33,8 @@ static char grant_pages[PV_GRANT_FRAMES_MAX][PAGE_SIZE] __aligned(PAGE_SIZE);
 
 static bool start_info_valid(const start_info_t *si)
 {
-	return si && !strncmp(si->magic, "xen-3.0-x86_64", 14) && si->nr_pages > 0;
+	const char *why;
+	return pv_check_start_info(si, &why) == 0;
 }
 
 void xen_early_init(void)
@@ -65,8 +67,11 @@ static void copy_cmdline(const start_info_t *si, char *out, size_t size)
 int plat_boot_info(void *boot_info, struct memmap *ram, char *cmdline, size_t cmdline_size)
 {
 	start_info_t *si = boot_info;
-	if (!start_info_valid(si))
+	const char *why;
+	if (pv_check_start_info(si, &why)) {
+		printk("ember: %s\n", why);
 		return -EINVAL;
+	}
 	copy_cmdline(si, cmdline, cmdline_size);
 	ram->count = 0;
 	int err = memmap_add(ram, 0, (uint64_t)si->nr_pages << PAGE_SHIFT);

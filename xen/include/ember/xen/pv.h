@@ -30,6 +30,13 @@ static inline unsigned long pv_virt_to_mfn(const void *va)
 }
 
 /*
+ * Checks start_info before use: magic, domain size, the bootstrap page
+ * tables and the p2m list inside the domain. Returns 0, or -EINVAL with
+ * *@why naming what is wrong.
+ */
+int pv_check_start_info(const start_info_t *si, const char **why);
+
+/*
  * Maps every pfn of the domain at its identity address (RAM read/write,
  * no-execute), building the page tables it needs from the frames after the
  * builder's bootstrap area. Returns the first pfn not used by the bootstrap
