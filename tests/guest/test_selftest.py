@@ -9,6 +9,7 @@ import re
 import pytest
 
 from conftest import explain
+from ember_tap import parse_tap
 
 SUITES = ["alloc", "mmu", "sched", "time"]
 VARIANTS = ["kvm", "kvm-debug"]   # release build, and DEBUG=1 (heap red zones)
@@ -22,31 +23,13 @@ def selftest_run(boot, variant):
     return _results[variant]
 
 
-def parse_tap(console):
-    """-> (plan, {suite: [(ok, name, diagnostics)]}, ordered suite names)."""
-    plan, suites, order, last = None, {}, [], None
-    for line in console.splitlines():
-        if m := re.match(r"^1\.\.(\d+)$", line):
-            plan = int(m.group(1))
-        elif m := re.match(r"^(ok|not ok) (\d+) - (\w+)\.(\w+)$", line):
-            suite = m.group(3)
-            if suite not in suites:
-                suites[suite] = []
-                order.append(suite)
-            last = [m.group(1) == "ok", m.group(4), []]
-            suites[suite].append(last)
-        elif line.startswith("#   ") and last is not None:
-            last[2].append(line.strip())
-    return plan, suites, order
-
-
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_selftest_runs_every_suite(boot, variant):
     res = selftest_run(boot, variant)
-    plan, suites, order = parse_tap(res.console)
-    assert plan is not None, explain(res)
-    assert sorted(order) == sorted(SUITES), f"suites in the guest: {order}"
-    assert sum(len(c) for c in suites.values()) == plan, explain(res)
+    tap = parse_tap(res.console)
+    assert tap.plan is not None, explain(res)
+    assert sorted(tap.order) == sorted(SUITES), f"suites in the guest: {tap.order}"
+    assert sum(len(c) for c in tap.suites.values()) == tap.plan, explain(res)
     assert re.search(r"^# \d+ passed, 0 failed$", res.console, re.M), explain(res)
     assert res.outcome == "exit" and res.status == 0, explain(res)
 
@@ -55,17 +38,15 @@ def test_selftest_runs_every_suite(boot, variant):
 @pytest.mark.parametrize("suite", SUITES)
 def test_suite(boot, variant, suite):
     res = selftest_run(boot, variant)
-    _, suites, _ = parse_tap(res.console)
-    cases = suites.get(suite)
-    assert cases, f"suite {suite} did not run\n" + explain(res)
-    failed = [f"{name}: " + "; ".join(diag) for ok, name, diag in cases if not ok]
+    tap = parse_tap(res.console)
+    assert tap.suites.get(suite), f"suite {suite} did not run\n" + explain(res)
+    failed = tap.failures(suite)
     assert not failed, f"{suite} failures:\n" + "\n".join(failed)
 
 
 def test_selected_suite_only(boot):
     res = boot("selftest", "-- sched")
-    _, suites, order = parse_tap(res.console)
-    assert order == ["sched"], explain(res)
+    assert parse_tap(res.console).order == ["sched"], explain(res)
     assert res.status == 0, explain(res)
 
 

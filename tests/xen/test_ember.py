@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: MIT
+"""Ember's guests under real Xen (PV and PVH), from the xl configs the apps ship.
+
+All of them run in the one rig boot of conftest.py; each assertion message
+carries the guest's result, console, xl errors and Xen's log (Rig.explain).
+How a guest ends: main() returning 0 is a poweroff; a non-zero status or a
+kernel failure is a crash, with the status on the console.
+"""
+import os
+import re
+import sys
+
+import pytest
+
+from .xen_rig import CRASH_CASES, FLAVOURS, ROOT, cannot_run_reason
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from ember_tap import parse_tap  # noqa: E402
+
+REASON = cannot_run_reason()
+pytestmark = pytest.mark.skipif(REASON is not None, reason=f"Xen rig cannot run here: {REASON}")
+
+XEN_SUITES = ["alloc", "evtchn", "gnttab", "mmu", "sched", "time", "xenbus", "xenstore"]
+
+
+def console(rig, name):
+    return rig.text(os.path.join(name, "console.log"))
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_hello(rig, flavour):
+    name = f"hello-{flavour}"
+    res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
+    assert res["created"] and res["ended"] == "poweroff", msg
+    assert f"Ember 0.1 on xen-{flavour}/x86_64" in out, msg
+    assert "Hello from Ember!" in out and "ember: exit status 0" in out, msg
+    assert res["seconds_to_first_console"] is not None, msg
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_selftest_runs_every_suite(rig, flavour):
+    name = f"selftest-{flavour}"
+    res, msg = rig.result(name), rig.explain(name)
+    tap = parse_tap(console(rig, name))
+    assert sorted(tap.order) == XEN_SUITES, msg
+    assert tap.plan == sum(len(c) for c in tap.suites.values()), msg
+    assert tap.summary and tap.summary[1] == 0, msg
+    assert res["ended"] == "poweroff", msg
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("suite", XEN_SUITES)
+def test_suite(rig, flavour, suite):
+    name = f"selftest-{flavour}"
+    tap = parse_tap(console(rig, name))
+    assert tap.suites.get(suite), f"suite {suite} did not run\n" + rig.explain(name)
+    failed = tap.failures(suite)
+    assert not failed, f"{suite} on {flavour} failed:\n" + "\n".join(failed)
+
+
+# case -> (how the domain ends, console lines expected) per flavour
+EXPECTED = {
+    "exit7": ("crash", ["ember: exit status 7"]),
+    "ud2": ("crash", ["unexpected exception 6 (invalid opcode)", "do_ud2+0x0",
+                      "ember: exit status 101"]),
+    "panic": ("crash", ["PANIC in thread 'main': crashtest asked for a panic",
+                        "ember: exit status 100"]),
+    "pagefault": ("crash", ["exception 14 (page fault)",
+                            "write of unmapped page at 0000000000000018",
+                            "ember: exit status 101"]),
+    "xlshutdown": ("poweroff", ["crashtest: hang", "the toolstack asked for poweroff"]),
+}
+PER_FLAVOUR = {
+    # PVH has interrupt stacks: the overflow is reported from inside the guest.
+    ("stackoverflow", "pvh"): ("crash", ["stack overflow in thread 'main'", "recurse+",
+                                         "ember: exit status 101"]),
+    # PV has none: Xen cannot deliver the fault and crashes the domain itself.
+    ("stackoverflow", "pv"): ("crash", ["crashtest: stackoverflow"]),
+    # A PVH triple fault resets the vCPU (a reboot); PV has no such thing and
+    # crashes instead.
+    ("triple", "pvh"): ("reboot", ["crashtest: triple"]),
+    ("triple", "pv"): ("crash", ["crashtest: triple"]),
+}
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("case", list(CRASH_CASES))
+def test_crashtest(rig, flavour, case):
+    name = f"crashtest-{flavour}-{case}"
+    res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
+    ended, lines = PER_FLAVOUR.get((case, flavour)) or EXPECTED[case]
+    assert res["created"], msg
+    assert res["ended"] == ended, msg
+    for line in lines:
+        assert line in out, f"missing {line!r}\n" + msg
+
+
+def test_pv_stack_overflow_is_logged_by_xen(rig):
+    res = rig.result("crashtest-pv-stackoverflow")
+    xen = rig.text("xen-dmesg.log")
+    assert re.search(rf"Domain {res['domid']} \(vcpu#0\) crashed", xen), \
+        rig.explain("crashtest-pv-stackoverflow")

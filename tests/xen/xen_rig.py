@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: MIT
+"""Helpers of the Xen rig tests (used by conftest.py and test_rig.py).
+
+A module of its own, imported relatively (tests/xen is a package), so it
+never collides with tests/guest's conftest when both run in one session.
+
+Guests (one rig boot runs them all; see conftest.py):
+  hello           build/kvm/hello.elf (make PLAT=kvm APP=hello) as a PVH guest
+  missing-kernel  a config whose kernel does not exist: an xl error, not a rig one
+  spin            a two-byte PVH image that loops at its entry ("jmp ."), so it
+                  runs until the rig's timeout destroys it; a dom0 hook samples
+                  it while it runs
+  triple-fault    a PVH image whose first instruction is ud2 (no IDT): Xen
+                  reports the triple fault as a reboot
+and Ember's own guests, each on both Xen flavours (PLAT=xen-pv, xen-pvh),
+from the xl configs the apps ship (apps/<app>/xen-<flavour>.cfg):
+  <app>-<flavour>[-<case>]   hello; selftest (every in-guest suite);
+                  crashtest cases (exit status, exceptions, panic, a hung
+                  guest that `xl shutdown` must end, a triple fault)
+"""
+import json
+import os
+import platform
+import re
+import shutil
+import struct
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+RIG = os.path.join(ROOT, "scripts", "xen-rig")
+CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
+QEMU = "qemu-system-x86_64"
+
+
+def pvh_elf(code, entry=0x100000):
+    """A minimal ELF64 PVH image: one PT_LOAD of `code` at 1 MiB and the Xen
+    PHYS32_ENTRY note (type 18) that Xen's builder looks for."""
+    note = struct.pack("<III", 4, 4, 18) + b"Xen\0" + struct.pack("<I", entry)
+    ehdr_size, phdr_size, code_off = 64, 56, 0x1000
+    note_off = ehdr_size + 2 * phdr_size
+    ehdr = struct.pack("<16sHHIQQQIHHHHHH", b"\x7fELF\x02\x01\x01" + b"\0" * 9, 2, 0x3e, 1,
+                       entry, ehdr_size, 0, 0, ehdr_size, phdr_size, 2, 64, 0, 0)
+    load = struct.pack("<IIQQQQQQ", 1, 5, code_off, entry, entry, len(code), len(code), 0x1000)
+    pnote = struct.pack("<IIQQQQQQ", 4, 4, note_off, 0, 0, len(note), len(note), 4)
+    head = ehdr + load + pnote + note
+    return head + b"\0" * (code_off - len(head)) + code
+
+
+FLAVOURS = ("pv", "pvh")
+# crashtest cases: name -> (app arguments, dom0 hook or None)
+CRASH_CASES = {
+    "exit7": ("exit 7", None),
+    "ud2": ("ud2", None),
+    "panic": ("panic", None),
+    "pagefault": ("pagefault", None),
+    "stackoverflow": ("stackoverflow", None),
+    "triple": ("triple", None),
+    "xlshutdown": ("hang", 'sleep 2; xl shutdown "$DOMID"'),
+}
+
+
+def ember_image(app, flavour):
+    return os.path.join(ROOT, "build", f"xen-{flavour}", f"{app}.elf")
+
+
+def ember_guest(work, app, flavour, args=None, case=None, timeout=60, hook=None):
+    """A guest from the app's shipped xl config, with the app arguments @args."""
+    name = f"{app}-{flavour}" + (f"-{case}" if case else "")
+    config = os.path.join(ROOT, "apps", app, f"xen-{flavour}.cfg")
+    if args is not None:
+        with open(config) as f:
+            text = f.read()
+        text, n = re.subn(r'^cmdline = "([^"]*)"', rf'cmdline = "\1 -- {args}"', text, flags=re.M)
+        assert n == 1, f"{config} has no cmdline line"
+        config = os.path.join(work, f"{name}.cfg")
+        with open(config, "w") as f:
+            f.write(text)
+    g = {"name": name, "image": ember_image(app, flavour), "config": config, "timeout": timeout}
+    if hook:
+        g.update(hook=hook, hook_delay=1, hook_timeout=60)
+    return g
+
+
+def ember_guests(work):
+    batch = []
+    for fl in FLAVOURS:
+        batch.append(ember_guest(work, "hello", fl))
+        batch.append(ember_guest(work, "selftest", fl, timeout=300))
+        for case, (args, hook) in CRASH_CASES.items():
+            batch.append(ember_guest(work, "crashtest", fl, args, case,
+                                     timeout=90 if hook else 60, hook=hook))
+    return batch
+
+
+def guests(work):
+    """The batch: see the module docstring."""
+    images = {}
+    for name, code in (("spin", b"\xeb\xfe"), ("triple-fault", b"\x0f\x0b")):
+        images[name] = os.path.join(work, f"{name}.elf")
+        with open(images[name], "wb") as f:
+            f.write(pvh_elf(code))
+    tiny = os.path.join(CONFIGS, "tiny-pvh.cfg")
+    return [
+        {"name": "hello", "image": os.path.join(ROOT, "build", "kvm", "hello.elf"),
+         "config": os.path.join(CONFIGS, "hello-pvh.cfg"), "timeout": 15},
+        {"name": "missing-kernel", "config": os.path.join(CONFIGS, "missing-kernel.cfg"),
+         "timeout": 10},
+        {"name": "spin", "image": images["spin"], "config": tiny, "timeout": 6,
+         "hook_delay": 1, "hook_timeout": 30,
+         # The profiler's future entry point: a dom0 command against a live guest.
+         "hook": 'xl list -v "$DOMNAME"; /usr/lib/xen-4.17/bin/xenctx "$DOMID" 0'},
+        {"name": "triple-fault", "image": images["triple-fault"], "config": tiny,
+         "timeout": 15},
+    ] + ember_guests(work)
+
+
+def cannot_run_reason():
+    if platform.system() != "Linux" or platform.machine() != "x86_64":
+        return f"the Xen rig needs x86_64 Linux (this is {platform.system()} {platform.machine()})"
+    if not shutil.which(QEMU):
+        return f"{QEMU} not found (install it with scripts/setup)"
+    return None
+
+
+class Rig:
+    """The results of one rig run (scripts/xen-rig/run --out DIR)."""
+
+    def __init__(self, out, status, stderr):
+        self.out, self.status, self.stderr = out, status, stderr
+        self.info = self._json("rig.json") or {"ok": False, "error": stderr.strip()[-2000:]}
+
+    def _json(self, rel):
+        try:
+            with open(os.path.join(self.out, rel)) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def text(self, rel):
+        try:
+            with open(os.path.join(self.out, rel), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def result(self, name):
+        res = self._json(os.path.join(name, "result.json"))
+        if res is None:
+            pytest.fail(f"no result for guest {name}: the rig failed "
+                        f"(status {self.status}):\n{self.info.get('error')}\n{self.stderr[-3000:]}")
+        return res
+
+    def explain(self, name):
+        """Failure message: the guest's result, console and xl errors, Xen's log tail."""
+        res = self.result(name)
+        brief = {k: v for k, v in res.items() if k not in ("xl_output", "hook")}
+        xl = [l for l in res.get("xl_output", "").splitlines()
+              if "debug:" not in l and "detail:" not in l]
+        parts = [f"guest {name}: {json.dumps(brief, indent=1)}"]
+        if not self.info.get("ok"):
+            parts.append(f"--- RIG FAILED ---\n{self.info.get('error')}")
+        parts.append("--- xl create (errors and messages) ---\n" + "\n".join(xl[-15:]))
+        if res.get("hook"):
+            parts.append(f"--- dom0 hook (status {res['hook'].get('rc')}) ---\n"
+                         + res["hook"].get("output", "")[-1500:])
+        parts.append("--- guest console ---\n" + self.text(os.path.join(name, "console.log"))[-2000:])
+        xen = self.text("xen-dmesg.log").splitlines()
+        domid = res.get("domid")
+        if domid is not None:
+            mine = re.compile(rf"\b(d{domid}(v\d+)?|Dom{domid}|HVM{domid})\b")
+            about = [l for l in xen if mine.search(l) and " save: " not in l]
+            parts.append(f"--- xl dmesg, lines about d{domid} ---\n" + "\n".join(about[-25:]))
+        parts.append("--- xl dmesg (tail) ---\n" + "\n".join(xen[-15:]))
+        parts.append(f"(all results in {self.out})")
+        return "\n".join(parts)
