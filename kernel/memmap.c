@@ -11,10 +11,10 @@
 
 int memmap_add(struct memmap *m, uint64_t base, uint64_t size)
 {
+	if (base + size < base)
+		size = ~0ull - base; /* clip at the top of the address space */
 	if (!size)
 		return 0;
-	if (base + size < base)
-		size = ~0ull - base;
 	if (m->count == MEMMAP_MAX)
 		return -E2BIG;
 	m->ram[m->count++] = (struct mem_region){ base, size };

@@ -10,9 +10,19 @@
 #include <ember/errno.h>
 #include <ember/platform.h>
 #include <ember/printk.h>
+#include <ember/sched.h>
 #include <ember/xen/gnttab.h>
 #include <ember/xen/xen.h>
 #include <ember/xen/xenstore.h>
+
+static int shutdown_setup(void *arg __unused)
+{
+	int err = xen_shutdown_watch_init();
+	if (err)
+		printk("ember: cannot watch control/shutdown (%d): xl shutdown will not work\n",
+		       err);
+	return err;
+}
 
 int plat_devices_init(void)
 {
@@ -26,7 +36,17 @@ int plat_devices_init(void)
 		printk("ember: xenstore unavailable (%d)\n", err);
 		return err;
 	}
-	return xen_shutdown_watch_init();
+	/*
+	 * The shutdown watch costs xenstore round trips through dom0: set it up
+	 * beside main() rather than before it. A request that comes first is
+	 * not lost: xenstored fires a new watch once, and the handler then
+	 * reads control/shutdown.
+	 */
+	struct thread *t = thread_create("xen-setup", shutdown_setup, NULL, 0);
+	if (!t)
+		return -ENOMEM;
+	thread_detach(t);
+	return 0;
 }
 
 __noreturn void plat_exit(int status)

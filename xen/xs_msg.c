@@ -6,7 +6,8 @@ int xs_msg_check_header(const struct xsd_sockmsg *hdr)
 {
 	if (hdr->len > XENSTORE_PAYLOAD_MAX)
 		return -EPROTO;
-	if (hdr->type >= XS_TYPE_COUNT || hdr->type == XS_CONTROL)
+	/* XS_CONTROL is a request only; 20 was XS_RESTRICT, removed from the protocol. */
+	if (hdr->type >= XS_TYPE_COUNT || hdr->type == XS_CONTROL || hdr->type == 20)
 		return -EPROTO;
 	return 0;
 }

@@ -7,8 +7,13 @@
 # renamed with -D (UNIT_DEFS-<source>); the tests call the ember_ names.
 # kernel/lib/string.c is never linked: the host libc provides those functions.
 #
-#   make unit-test                    build build/unit/test_* and run them all
+# xen/ sources see xen/include as well (UNIT_DEFS- carries the -I).
+# unit-test then runs the libFuzzer smoke test (tests/fuzz/fuzz.mk), which
+# needs clang and its fuzzer runtime.
+#
+#   make unit-test                    build build/unit/test_* and run them all, then fuzz-smoke
 #   make unit-test UNIT_SAN=          the same without ASan/UBSan
+#   make unit-test FUZZ_SMOKE=0       the cmocka tests only
 
 UNIT_DIR := $(BUILD_ROOT)/unit
 UNIT_SAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -19,8 +24,12 @@ UNIT_DEFS-kernel/lib/format.c := -Dsnprintf=ember_snprintf -Dvsnprintf=ember_vsn
 UNIT_DEFS-kernel/mm/heap.c := -Dmalloc=ember_malloc -Dcalloc=ember_calloc \
 	-Drealloc=ember_realloc -Dfree=ember_free -Daligned_alloc=ember_aligned_alloc \
 	-Dposix_memalign=ember_posix_memalign -Dmalloc_usable_size=ember_malloc_usable_size
+UNIT_DEFS-xen/xs_msg.c := -Ixen/include
+UNIT_DEFS-tests/unit/test_xs_msg.c := -Ixen/include
+UNIT_DEFS-xen/pv_start_info.c := -Ixen/include
+UNIT_DEFS-tests/unit/test_pv_start_info.c := -Ixen/include
 
-unit-tests := format cmdline param memmap page_alloc heap pvh
+unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info fuzz_findings
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
 # The kernel sources each test binary links, besides the test itself.
@@ -32,6 +41,9 @@ $(UNIT_DIR)/test_memmap: $(call unit-kobj,kernel/memmap.c)
 $(UNIT_DIR)/test_page_alloc: $(call unit-kobj,kernel/mm/page_alloc.c)
 $(UNIT_DIR)/test_heap: $(call unit-kobj,kernel/mm/heap.c kernel/mm/page_alloc.c)
 $(UNIT_DIR)/test_pvh: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
+$(UNIT_DIR)/test_xs_msg: $(call unit-kobj,xen/xs_msg.c)
+$(UNIT_DIR)/test_pv_start_info: $(call unit-kobj,xen/pv_start_info.c)
+$(UNIT_DIR)/test_fuzz_findings: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 
 $(unit-bins): $(UNIT_DIR)/test_%: $(UNIT_DIR)/obj/tests/unit/test_%.c.o
 	@$(if $(Q),echo "  HOSTLD  $@")
@@ -42,11 +54,18 @@ $(UNIT_DIR)/obj/%.c.o: %.c | $(BUILD_ROOT)/include/xen
 	@$(if $(Q),echo "  HOSTCC  $<")
 	$(Q)$(CC) $(UNIT_CPPFLAGS) $(UNIT_CFLAGS) $(UNIT_DEFS-$<) -c $< -o $@
 
-# Runs every binary (even after a failure) and fails if any test failed.
+# Runs every binary (even after a failure), then the fuzz smoke test, and
+# fails if anything failed.
+FUZZ_SMOKE ?= 1
 unit-test: $(unit-bins)
 	$(Q)fail=; for t in $(unit-bins); do $$t || fail="$$fail $${t##*/}"; done; \
+	if [ "$(FUZZ_SMOKE)" != 0 ]; then \
+		$(MAKE) --no-print-directory fuzz-smoke || fail="$$fail fuzz-smoke"; fi; \
 	if [ -n "$$fail" ]; then echo "unit tests FAILED:$$fail"; exit 1; fi
 
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
-	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c
+	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
+	xen/xs_msg.c xen/pv_start_info.c
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
+
+include tests/fuzz/fuzz.mk

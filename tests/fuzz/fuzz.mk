@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: MIT
+# libFuzzer harnesses (clang -fsanitize=fuzzer,address,undefined) for the
+# pure code that parses untrusted input: the xenstore reply codec, the
+# kernel command line and the PVH start info. Included from tests/unit/unit.mk.
+#
+# Each tests/fuzz/fuzz_<target>.c is linked with the kernel sources it covers,
+# compiled for the host by clang with the kernel's headers, coverage
+# instrumentation and ASan/UBSan (any report aborts). Seeds live in
+# tests/fuzz/corpus/<target>/ and are only read: new inputs go to build/fuzz/,
+# crashes to build/fuzz/crashes/<target>-*. Reproducers of crashes found
+# before are kept in tests/fuzz/crashes/<target>/ (see README.md there), run
+# first, like seeds, so a defect stays visible until it is fixed.
+# tests/fuzz/<target>.dict, when present, is passed as a dictionary.
+# The seeds are made by tests/fuzz/gen-corpus.
+#
+#   make fuzz [FUZZ_SECONDS=30]    each fuzzer for FUZZ_SECONDS, corpus kept in
+#                                  build/fuzz/corpus/<target>/ across runs
+#   make fuzz-smoke                each fuzzer for FUZZ_SMOKE_RUNS inputs on top of
+#                                  the seeds, fixed seed: deterministic, run by unit-test
+#   make fuzz-run FUZZ_TARGET=pvh FUZZ_ARGS='crash-file'   run one fuzzer by hand
+
+FUZZ_DIR := $(BUILD_ROOT)/fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_SMOKE_RUNS ?= 200000
+FUZZ_SMOKE_SEED ?= 1
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := $(HOST_CFLAGS) $(FUZZ_SAN)
+
+# target:max_len (bytes) of each input.
+fuzz-targets := xs_msg:4200 cmdline:4096 pvh:8192
+fuzz-names := $(foreach t,$(fuzz-targets),$(firstword $(subst :, ,$(t))))
+fuzz-bins := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(fuzz-names))
+
+FUZZ_DEFS-xen/xs_msg.c := -Ixen/include
+FUZZ_DEFS-tests/fuzz/fuzz_xs_msg.c := -Ixen/include
+
+fuzz-kobj = $(patsubst %,$(FUZZ_DIR)/obj/%.o,$(1))
+$(FUZZ_DIR)/fuzz_xs_msg: $(call fuzz-kobj,xen/xs_msg.c)
+$(FUZZ_DIR)/fuzz_cmdline: $(call fuzz-kobj,kernel/cmdline.c)
+$(FUZZ_DIR)/fuzz_pvh: $(call fuzz-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
+
+.PHONY: fuzz fuzz-smoke fuzz-run fuzz-check
+
+# Fails early, with the fix, when clang cannot build a libFuzzer binary.
+fuzz-check:
+	@mkdir -p $(FUZZ_DIR)
+	$(Q)printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+		'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+		'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)' \
+		'{ (void)d; (void)n; return 0; }' | \
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -x c - -o $(FUZZ_DIR)/.check \
+		>/dev/null 2>&1 || { \
+		echo "fuzz: '$(FUZZ_CC)' cannot build libFuzzer programs (-fsanitize=fuzzer)."; \
+		echo "fuzz: install the Debian packages clang and libclang-rt-14-dev"; \
+		echo "fuzz: (scripts/setup does), or skip with: make unit-test FUZZ_SMOKE=0"; \
+		exit 1; }
+	@rm -f $(FUZZ_DIR)/.check
+
+$(FUZZ_DIR)/obj/%.c.o: %.c | $(BUILD_ROOT)/include/xen fuzz-check
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(UNIT_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_DEFS-$<) \
+		-c $< -o $@
+
+$(fuzz-bins): $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.c.o
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
+
+# $(call fuzz-each,<libFuzzer options>,<work corpus dir>): runs every fuzzer (all of
+# them, even after a failure) on <work dir>/<target> (written) and the seeds (read),
+# logs to <work dir>/<target>.log, prints one line each, fails if any failed.
+define fuzz-each
+fail=; for spec in $(fuzz-targets); do \
+	t=$${spec%%:*}; work=$(2)/$$t; log=$(2)/$$t.log; \
+	mkdir -p $$work $(FUZZ_DIR)/crashes; \
+	dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	known=; [ -d tests/fuzz/crashes/$$t ] && known=tests/fuzz/crashes/$$t; \
+	if $(FUZZ_DIR)/fuzz_$$t $(1) -max_len=$${spec#*:} $$dict -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_DIR)/crashes/$$t- $$work tests/fuzz/corpus/$$t $$known \
+		> $$log 2>&1; then res=ok; else res=FAILED; fail="$$fail $$t"; fi; \
+	runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+	secs=$$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' $$log); \
+	cov=$$(grep -o 'cov: [0-9]*' $$log | tail -n1 | cut -d' ' -f2); \
+	ft=$$(grep -o 'ft: [0-9]*' $$log | tail -n1 | cut -d' ' -f2); \
+	printf '  FUZZ    %-8s %-6s %9s runs in %4ss, cov %4s, ft %4s, new inputs %4s  %s\n' \
+		$$t $$res "$${runs:--}" "$${secs:--}" "$${cov:--}" "$${ft:--}" \
+		"$$(ls $$work | wc -l)" $$log; \
+	if [ $$res != ok ]; then tail -n 40 $$log | sed 's/^/    /'; \
+		sed -n 's/.*Test unit written to /    reproducer: /p' $$log; fi; \
+done; \
+if [ -n "$$fail" ]; then echo "fuzz FAILED:$$fail"; exit 1; fi
+endef
+
+# Deterministic: a fresh work corpus, a fixed -seed, no time-driven corpus
+# reloads (-reload=0) and no mutations from traced comparisons (-use_cmp=0:
+# the code compares pointers, which ASLR changes from run to run).
+fuzz-smoke: $(fuzz-bins)
+	$(Q)rm -rf $(FUZZ_DIR)/smoke
+	$(Q)$(call fuzz-each,-seed=$(FUZZ_SMOKE_SEED) -runs=$(FUZZ_SMOKE_RUNS) -reload=0 \
+		-use_cmp=0,$(FUZZ_DIR)/smoke)
+
+fuzz: $(fuzz-bins)
+	$(Q)$(call fuzz-each,-max_total_time=$(FUZZ_SECONDS),$(FUZZ_DIR)/corpus)
+
+FUZZ_TARGET ?= xs_msg
+fuzz-run: $(FUZZ_DIR)/fuzz_$(FUZZ_TARGET)
+	$(Q)$< $(FUZZ_ARGS)
+
+-include $(patsubst %,$(FUZZ_DIR)/obj/%.d,$(patsubst %,tests/fuzz/fuzz_%.c,$(fuzz-names)) \
+	xen/xs_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c)
