@@ -17,6 +17,7 @@
  */
 #include <xen/elfnote.h>
 #include <xen/xen.h>
+#include <arch/asm.h>
 
 #define VEC_XEN_UPCALL 0xf3
 #define VEC_XEN_FAILSAFE 0xf4
@@ -63,44 +64,9 @@ _start_pv:
 	.balign 16
 	.type pv_trap_common, @function
 pv_trap_common:
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
-	cld
-	movq %rsp, %rdi
-	pushq 136(%rsp)		/* frame record: interrupted rip ... */
-	pushq 72(%rsp)		/* ... and rbp, so backtraces continue */
-	movq %rsp, %rbp
-	call trap_dispatch
-	addq $16, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-	addq $16, %rsp		/* vector, error code */
+	TRAP_SAVE_REGS
+	TRAP_CALL_DISPATCH
+	TRAP_RESTORE_REGS
 	/*
 	 * HYPERVISOR_iret takes a struct iret_context (rax, r11, rcx, flags,
 	 * rip, cs, rflags, rsp, ss). The frame below us is rip..ss; we push
@@ -168,15 +134,4 @@ pv_failsafe_callback:
 	jmp pv_trap_common
 	.size pv_failsafe_callback, . - pv_failsafe_callback
 
-	.section .data
-	.balign 8
-	.globl boot_tsc, boot_info_pa
-boot_tsc:	.quad 0
-boot_info_pa:	.quad 0
-
-	.section .bss
-	.balign 4096
-	.globl boot_stack_guard, boot_stack_top
-boot_stack_guard:	.skip 4096
-boot_stack:		.skip 16384
-boot_stack_top:
+	BOOT_VARIABLES

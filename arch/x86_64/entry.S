@@ -11,6 +11,7 @@
  * is reported through the IDT.
  */
 #include <xen/elfnote.h>
+#include <arch/asm.h>
 
 #define CR0_PE (1 << 0)
 #define CR0_PG (1 << 31)
@@ -114,19 +115,11 @@ boot_gdt_desc:
 	.word boot_gdt_end - boot_gdt - 1
 	.quad boot_gdt
 
-	.section .data
-	.balign 8
-	.globl boot_tsc, boot_info_pa
-boot_tsc:	.quad 0
-boot_info_pa:	.quad 0
+	BOOT_VARIABLES
 
 	.section .bss
 	.balign 4096
-	.globl boot_stack_guard, boot_stack_top
 boot_pml4:	.skip 4096
 boot_pdpt:	.skip 4096
 boot_pd:	.skip 4096
 boot_pd_top:	.skip 4096
-boot_stack_guard:	.skip 4096
-boot_stack:	.skip 16384
-boot_stack_top:

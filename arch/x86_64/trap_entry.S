@@ -6,49 +6,15 @@
  * (arch/trap.h) and calls trap_dispatch(frame). Handlers may edit the frame
  * (the probe fixups do); iretq resumes from it.
  */
+#include <arch/asm.h>
+
 	.section .text
 	.balign 16
 	.type trap_common, @function
 trap_common:
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
-	cld
-	movq %rsp, %rdi
-	/* A frame record whose caller is the interrupted code. */
-	pushq 136(%rsp)		/* frame->rip */
-	pushq 72(%rsp)		/* frame->rbp (rsp moved by 8) */
-	movq %rsp, %rbp
-	call trap_dispatch
-	addq $16, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-	addq $16, %rsp
+	TRAP_SAVE_REGS
+	TRAP_CALL_DISPATCH
+	TRAP_RESTORE_REGS
 	iretq
 	.size trap_common, . - trap_common
 

@@ -69,6 +69,7 @@ EXPECTED = {
                             "write of unmapped page at 0000000000000018",
                             "ember: exit status 101"]),
     "xlshutdown": ("poweroff", ["crashtest: hang", "the toolstack asked for poweroff"]),
+    "xlreboot": ("reboot", ["crashtest: hang", "the toolstack asked for reboot"]),
 }
 PER_FLAVOUR = {
     # PVH has interrupt stacks: the overflow is reported from inside the guest.

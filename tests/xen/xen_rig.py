@@ -57,6 +57,7 @@ CRASH_CASES = {
     "stackoverflow": ("stackoverflow", None),
     "triple": ("triple", None),
     "xlshutdown": ("hang", 'sleep 2; xl shutdown "$DOMID"'),
+    "xlreboot": ("hang", 'sleep 2; xl reboot "$DOMID"'),
 }
 
 
