@@ -22,6 +22,15 @@ def image_path(app, variant="kvm"):
     return os.path.join(ROOT, "build", variant, app + ".elf")
 
 
+def pytest_report_header(config):
+    """Says in the run's header which accelerator the QEMU guests use."""
+    if not os.path.exists(image_path("hello")):
+        return "ember: accelerator: not chosen yet (build/kvm/hello.elf missing)"
+    notes = []
+    choice = ember_qemu.choose_accel(image_path("hello"), log=notes.append)
+    return [n for n in notes if "accelerator:" not in n] + [f"ember: accelerator: {choice}"]
+
+
 @pytest.fixture(scope="session")
 def accel():
     choice = ember_qemu.choose_accel(image_path("hello"), log=lambda m: print(m, file=sys.stderr))
