@@ -29,7 +29,8 @@ UNIT_DEFS-tests/unit/test_xs_msg.c := -Ixen/include
 UNIT_DEFS-xen/pv_start_info.c := -Ixen/include
 UNIT_DEFS-tests/unit/test_pv_start_info.c := -Ixen/include
 
-unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info fuzz_findings
+unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info fuzz_findings \
+	prof_unwind
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
 # The kernel sources each test binary links, besides the test itself.
@@ -43,11 +44,24 @@ $(UNIT_DIR)/test_heap: $(call unit-kobj,kernel/mm/heap.c kernel/mm/page_alloc.c)
 $(UNIT_DIR)/test_pvh: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 $(UNIT_DIR)/test_xs_msg: $(call unit-kobj,xen/xs_msg.c)
 $(UNIT_DIR)/test_pv_start_info: $(call unit-kobj,xen/pv_start_info.c)
+
+# The profiler's unwinder and symbolizer (host code: C11 + elfutils).
+PROF_UNWIND_SRC := profiler/errors.c profiler/unwind_fp.c profiler/target_snapshot.c \
+	profiler/symbols.c
+$(foreach f,$(PROF_UNWIND_SRC),$(eval UNIT_DEFS-$(f) := -Iprofiler))
+UNIT_DEFS-tests/unit/test_prof_unwind.c := -Iprofiler \
+	-DPROF_FIXTURE_ELF='"$(UNIT_DIR)/prof_fixture.elf"'
+UNIT_LIBS-test_prof_unwind := -ldw -lelf
+$(UNIT_DIR)/test_prof_unwind: $(call unit-kobj,$(PROF_UNWIND_SRC)) | $(UNIT_DIR)/prof_fixture.elf
+$(UNIT_DIR)/prof_fixture.elf: tests/unit/data/prof_fixture.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -g -O2 -static -no-pie -nostdlib -Wl,-e,fixture_entry -Wl,--build-id=sha1 \
+		-o $@ $<
 $(UNIT_DIR)/test_fuzz_findings: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 
 $(unit-bins): $(UNIT_DIR)/test_%: $(UNIT_DIR)/obj/tests/unit/test_%.c.o
 	@$(if $(Q),echo "  HOSTLD  $@")
-	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $^ -lcmocka
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS-$(@F))
 
 $(UNIT_DIR)/obj/%.c.o: %.c | $(BUILD_ROOT)/include/xen
 	@mkdir -p $(dir $@)
@@ -65,7 +79,7 @@ unit-test: $(unit-bins)
 
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
 	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
-	xen/xs_msg.c xen/pv_start_info.c
+	xen/xs_msg.c xen/pv_start_info.c $(PROF_UNWIND_SRC)
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
 
 include tests/fuzz/fuzz.mk

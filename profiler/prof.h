@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * emberprof's internal interfaces: targets (where samples come from), the
+ * unwinder, symbols and the profile file. Each piece is one .c file (or a
+ * few) behind these declarations, so offline tests can drive any of them
+ * with recorded snapshots instead of a live guest.
+ *
+ * Errors: functions return 0 (or a count) on success and a negative errno
+ * on failure, and leave a one-line reason in the string prof_error() returns.
+ */
+#ifndef EMBERPROF_PROF_H
+#define EMBERPROF_PROF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* ---- errors ------------------------------------------------------------------ */
+
+/* Records a formatted reason for the last failure; returns -@err (negative). */
+int prof_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *prof_error(void);
+
+/* ---- targets: a running guest, seen through a backend ------------------------------- */
+
+/* The registers an unwinder needs (x86_64). */
+struct prof_regs {
+	uint64_t rip, rsp, rbp;
+	uint64_t cr3; /* page-table root: translation caches are keyed on it */
+	bool kernel_mode;
+};
+
+/*
+ * One backend, as elfutils' Dwfl_Thread_Callbacks: a small set of calls, each
+ * backend in its own file (Xen, QEMU, recorded snapshots).
+ */
+struct prof_target_ops {
+	const char *name;
+	/* Stops / restarts every vCPU (a consistent view for one sample). */
+	int (*pause)(void *t);
+	int (*unpause)(void *t);
+	int (*nr_vcpus)(void *t);
+	int (*get_regs)(void *t, int vcpu, struct prof_regs *regs);
+	/*
+	 * Copies guest virtual memory [@va, @va+@len) as @vcpu sees it (with
+	 * @regs->cr3). Returns @len, or -EFAULT when any page is unmapped.
+	 * Never reads outside guest memory, whatever the guest's page tables say.
+	 */
+	ssize_t (*read_mem)(void *t, const struct prof_regs *regs, uint64_t va, void *buf,
+			    size_t len);
+	/* Whether the guest is still there (a sample may race its exit). */
+	bool (*alive)(void *t);
+	void (*close)(void *t);
+};
+
+struct prof_target {
+	const struct prof_target_ops *ops;
+	void *priv;
+};
+
+/* ---- unwinding ------------------------------------------------------------------ */
+
+#define PROF_MAX_FRAMES 128
+
+enum prof_stack_flags {
+	PROF_STACK_TRUNCATED = 1 << 0, /* depth limit or a loop stopped the walk */
+	PROF_STACK_UNMAPPED = 1 << 1,  /* the walk reached memory it could not read */
+	PROF_STACK_IDLE = 1 << 2,      /* the guest was idle (halted / blocked) */
+};
+
+struct prof_stack {
+	uint32_t nframes;
+	uint32_t flags;
+	uint64_t pcs[PROF_MAX_FRAMES]; /* pcs[0] is the sampled RIP */
+};
+
+/*
+ * Walks the frame-pointer chain from @regs. Bounded by PROF_MAX_FRAMES;
+ * stops (setting the flags above) at a loop, a frame pointer that does not
+ * move up the stack, or memory that cannot be read. Never fails: a partial
+ * stack is the result.
+ */
+void prof_unwind_fp(const struct prof_target *t, const struct prof_regs *regs,
+		    struct prof_stack *out);
+
+/* ---- symbols (symbols.c, libdwfl) ---------------------------------------------- */
+
+struct prof_symbols;
+
+/* Opens the guest's unstripped ELF. 0, or -errno with a reason. */
+int prof_symbols_open(const char *elf_path, struct prof_symbols **out);
+
+/*
+ * Names the code at @pc: writes up to @max names to @names, innermost first
+ * (inlined functions, then the function that contains them) and returns how
+ * many; 0 when no symbol covers @pc. @is_return_address: @pc follows a call
+ * (frames above the first), so the call instruction is looked up (pc - 1).
+ * Names stay valid until prof_symbols_close().
+ */
+int prof_symbols_lookup(struct prof_symbols *s, uint64_t pc, bool is_return_address,
+			const char **names, int max);
+
+/* The ELF's GNU build-id (NULL/0 when it has none). */
+void prof_symbols_build_id(const struct prof_symbols *s, const uint8_t **id, size_t *len);
+void prof_symbols_close(struct prof_symbols *s);
+
+/* ---- resolved stacks and outputs (report.c, folded.c, flame.c, ...) ------------------ */
+
+/* Frames as names, root first ("main_thread", ..., "leaf"), plus a count. */
+struct prof_named_stack {
+	const char **frames;
+	unsigned nframes;
+	uint64_t count;
+};
+
+/*
+ * A set of distinct named stacks with counts (duplicates merged), which every
+ * output format is written from. Names are interned (compared by pointer).
+ */
+struct prof_stacks;
+
+struct prof_stacks *prof_stacks_new(void);
+/* Adds @count samples of the stack @frames[0..@n) (root first). 0 or -ENOMEM. */
+int prof_stacks_add(struct prof_stacks *set, const char *const *frames, unsigned n, uint64_t count);
+/* Interns @name; the returned pointer lives as long as @set. NULL on ENOMEM. */
+const char *prof_stacks_intern(struct prof_stacks *set, const char *name);
+uint64_t prof_stacks_total(const struct prof_stacks *set);
+/* Calls @fn for each distinct stack, in a stable (sorted) order. */
+void prof_stacks_foreach(const struct prof_stacks *set,
+			 void (*fn)(const struct prof_named_stack *stack, void *arg), void *arg);
+void prof_stacks_free(struct prof_stacks *set);
+
+/* Each writer returns 0, or -errno with a reason (an unwritable output, ...). */
+int prof_write_folded(const struct prof_stacks *set, FILE *out);
+/* Text table of the hottest functions: self and total samples and percent,
+ * and for each of the @top hottest its callers. */
+int prof_write_report(const struct prof_stacks *set, FILE *out, unsigned top);
+/* A self-contained SVG flame graph (search box, counts and percent on hover). */
+int prof_write_flame_svg(const struct prof_stacks *set, FILE *out, const char *title);
+/* speedscope's JSON file format ("sampled" profile). */
+int prof_write_speedscope(const struct prof_stacks *set, FILE *out, const char *name);
+
+#endif
