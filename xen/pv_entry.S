@@ -17,7 +17,7 @@
  */
 #include <xen/elfnote.h>
 #include <xen/xen.h>
-#include <arch/asm.h>
+#include <arch/asm.inc>
 
 #define VEC_XEN_UPCALL 0xf3
 #define VEC_XEN_FAILSAFE 0xf4

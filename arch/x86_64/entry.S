@@ -11,7 +11,7 @@
  * is reported through the IDT.
  */
 #include <xen/elfnote.h>
-#include <arch/asm.h>
+#include <arch/asm.inc>
 
 #define CR0_PE (1 << 0)
 #define CR0_PG (1 << 31)

@@ -6,7 +6,7 @@
  * (arch/trap.h) and calls trap_dispatch(frame). Handlers may edit the frame
  * (the probe fixups do); iretq resumes from it.
  */
-#include <arch/asm.h>
+#include <arch/asm.inc>
 
 	.section .text
 	.balign 16
