@@ -19,6 +19,7 @@
 #include <ember/page_alloc.h>
 #include <ember/panic.h>
 #include <ember/platform.h>
+#include <ember/prof_abi.h>
 #include <ember/sched.h>
 #include <ember/string.h>
 #include <ember/time.h>
@@ -54,6 +55,16 @@ static struct list_node all_threads = LIST_INIT(all_threads);
 static struct list_node zombies = LIST_INIT(zombies);
 static struct sched_stats stats;
 static uint64_t next_id;
+
+/* For emberprof: how to find the running thread's name (see prof_abi.h). */
+const struct ember_debug_info ember_debug_info __used __section(".rodata.ember_debug") = {
+	.magic = EMBER_DEBUG_MAGIC,
+	.version = EMBER_DEBUG_VERSION,
+	.current_addr = (uintptr_t)&current,
+	.idle_thread = (uintptr_t)&idle_thread,
+	.name_offset = offsetof(struct thread, name),
+	.name_size = THREAD_NAME_MAX,
+};
 
 static void name_copy(char *dst, const char *src)
 {

@@ -102,9 +102,62 @@ int prof_symbols_open(const char *elf_path, struct prof_symbols **out);
 int prof_symbols_lookup(struct prof_symbols *s, uint64_t pc, bool is_return_address,
 			const char **names, int max);
 
-/* The ELF's GNU build-id (NULL/0 when it has none). */
+/*
+ * The ELF's GNU build-id (NULL/0 when it has none) and the guest address of
+ * its bytes, so they can be compared with the running guest's.
+ */
 void prof_symbols_build_id(const struct prof_symbols *s, const uint8_t **id, size_t *len);
+uint64_t prof_symbols_build_id_addr(const struct prof_symbols *s);
+
+/* Address of the symbol @name (data or function), or 0. */
+uint64_t prof_symbols_address(struct prof_symbols *s, const char *name);
 void prof_symbols_close(struct prof_symbols *s);
+
+/* ---- profile files (prof_file.c) ----------------------------------------------------- */
+
+/*
+ * A profile keeps raw addresses, so it can be symbolized again later.
+ * Layout (little-endian): "EMBERPRF", u32 version, u32 header size, the
+ * header, then records {u32 type, u32 length, payload}: samples, and one
+ * summary that must come last (a file without it is truncated).
+ */
+#define PROF_THREAD_NAME 24
+
+struct prof_file_header {
+	char target[64]; /* "qemu unix:/tmp/g", "xen domain 3 (web)" */
+	char elf[256];	 /* the guest ELF the addresses belong to */
+	uint8_t build_id[20];
+	uint8_t build_id_len;
+	uint64_t period_ns; /* sampling period asked for */
+	uint64_t start_ns;  /* wall clock at the start (CLOCK_REALTIME) */
+};
+
+struct prof_sample {
+	uint64_t time_ns; /* since the start */
+	uint32_t flags;	  /* enum prof_stack_flags */
+	uint16_t vcpu;
+	char thread[PROF_THREAD_NAME]; /* "" when unknown */
+	struct prof_stack stack;
+};
+
+struct prof_summary {
+	uint64_t samples, missed_deadlines, truncated, unmapped, errors;
+	uint64_t elapsed_ns;
+};
+
+struct prof_writer;
+int prof_writer_open(const char *path, const struct prof_file_header *h, struct prof_writer **w);
+int prof_writer_sample(struct prof_writer *w, const struct prof_sample *s);
+/* Writes the summary and closes; 0 or -errno (a full disk is caught here). */
+int prof_writer_close(struct prof_writer *w, const struct prof_summary *sum);
+
+struct prof_reader;
+int prof_reader_open(const char *path, struct prof_reader **r, struct prof_file_header *h);
+/* 1 and a sample, 0 at the (valid) end, or -errno for a corrupt/truncated file. */
+int prof_reader_next(struct prof_reader *r, struct prof_sample *s);
+/* The summary, valid after prof_reader_next() returned 0. */
+const struct prof_summary *prof_reader_summary(const struct prof_reader *r);
+void prof_reader_close(struct prof_reader *r);
 
 /* ---- resolved stacks and outputs (report.c, folded.c, flame.c, ...) ------------------ */
 

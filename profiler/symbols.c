@@ -22,6 +22,7 @@ struct prof_symbols {
 	Dwfl_Module *mod;
 	const unsigned char *build_id;
 	int build_id_len;
+	GElf_Addr build_id_addr;
 };
 
 static const Dwfl_Callbacks offline_callbacks = {
@@ -45,8 +46,7 @@ int prof_symbols_open(const char *elf_path, struct prof_symbols **out)
 		prof_symbols_close(s);
 		return err;
 	}
-	GElf_Addr vaddr;
-	s->build_id_len = dwfl_module_build_id(s->mod, &s->build_id, &vaddr);
+	s->build_id_len = dwfl_module_build_id(s->mod, &s->build_id, &s->build_id_addr);
 	if (s->build_id_len < 0)
 		s->build_id_len = 0;
 	*out = s;
@@ -95,6 +95,25 @@ void prof_symbols_build_id(const struct prof_symbols *s, const uint8_t **id, siz
 {
 	*id = s->build_id_len ? s->build_id : NULL;
 	*len = (size_t)s->build_id_len;
+}
+
+uint64_t prof_symbols_build_id_addr(const struct prof_symbols *s)
+{
+	return s->build_id_len ? s->build_id_addr : 0;
+}
+
+uint64_t prof_symbols_address(struct prof_symbols *s, const char *name)
+{
+	int n = dwfl_module_getsymtab(s->mod);
+	for (int i = 0; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *sname =
+			dwfl_module_getsym_info(s->mod, i, &sym, &addr, NULL, NULL, NULL);
+		if (sname && !strcmp(sname, name) && sym.st_shndx != SHN_UNDEF)
+			return addr;
+	}
+	return 0;
 }
 
 void prof_symbols_close(struct prof_symbols *s)

@@ -28,9 +28,12 @@ UNIT_DEFS-xen/xs_msg.c := -Ixen/include
 UNIT_DEFS-tests/unit/test_xs_msg.c := -Ixen/include
 UNIT_DEFS-xen/pv_start_info.c := -Ixen/include
 UNIT_DEFS-tests/unit/test_pv_start_info.c := -Ixen/include
+prof-outputs-src := profiler/errors.c profiler/stacks.c profiler/folded.c profiler/report.c \
+	profiler/flame.c profiler/speedscope.c
+$(foreach f,$(prof-outputs-src) tests/unit/test_prof_outputs.c,$(eval UNIT_DEFS-$(f) := -Iprofiler))
 
 unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info fuzz_findings \
-	prof_unwind
+	prof_unwind prof_outputs
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
 # The kernel sources each test binary links, besides the test itself.
@@ -58,6 +61,7 @@ $(UNIT_DIR)/prof_fixture.elf: tests/unit/data/prof_fixture.c
 	$(Q)$(CC) -g -O2 -static -no-pie -nostdlib -Wl,-e,fixture_entry -Wl,--build-id=sha1 \
 		-o $@ $<
 $(UNIT_DIR)/test_fuzz_findings: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
+$(UNIT_DIR)/test_prof_outputs: $(call unit-kobj,$(prof-outputs-src))
 
 $(unit-bins): $(UNIT_DIR)/test_%: $(UNIT_DIR)/obj/tests/unit/test_%.c.o
 	@$(if $(Q),echo "  HOSTLD  $@")
@@ -79,7 +83,7 @@ unit-test: $(unit-bins)
 
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
 	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
-	xen/xs_msg.c xen/pv_start_info.c $(PROF_UNWIND_SRC)
+	xen/xs_msg.c xen/pv_start_info.c $(PROF_UNWIND_SRC) $(prof-outputs-src)
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
 
 include tests/fuzz/fuzz.mk

@@ -1,0 +1,1 @@
+app-y += apps/workload/main.c

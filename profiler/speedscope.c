@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+/*
+ * speedscope's file format (https://www.speedscope.app/file-format-schema.json):
+ * shared.frames lists each distinct name once ({"name": ...}, sorted by name
+ * so the file is deterministic), and one "sampled" profile gives each
+ * distinct stack as an array of frame indices, root first, with its count as
+ * the weight (unit "none", from 0 to the total).
+ *
+ * Frame indices are found by binary search in the sorted names. Strings are
+ * escaped for JSON; bytes that are not valid UTF-8 become U+FFFD.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prof.h"
+
+struct names {
+	const char **v;
+	size_t nr, cap;
+	bool nomem;
+};
+
+static int cmp_name(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+
+	return x == y ? 0 : strcmp(x, y);
+}
+
+static void collect(const struct prof_named_stack *stack, void *arg)
+{
+	struct names *n = arg;
+
+	if (n->nomem)
+		return;
+	if (n->nr + stack->nframes > n->cap) {
+		size_t cap = n->cap * 2 + stack->nframes + 64;
+		const char **v = realloc(n->v, cap * sizeof(*v));
+
+		if (!v) {
+			n->nomem = true;
+			return;
+		}
+		n->v = v;
+		n->cap = cap;
+	}
+	memcpy(n->v + n->nr, stack->frames, stack->nframes * sizeof(*n->v));
+	n->nr += stack->nframes;
+}
+
+/* Length of the valid UTF-8 sequence at @p, 0 if none. */
+static int utf8_len(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))
+			return 0; /* overlong, surrogate */
+		return 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static void put_json_string(FILE *out, const char *s)
+{
+	putc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		int len = utf8_len(p);
+
+		if (!len) {
+			fputs("\\ufffd", out);
+			p++;
+			continue;
+		}
+		switch (*p) {
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default:
+			if (*p < 0x20)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fwrite(p, 1, len, out);
+		}
+		p += len;
+	}
+	putc('"', out);
+}
+
+struct writer {
+	FILE *out;
+	const struct names *names;
+	bool first;
+};
+
+static void put_sample(const struct prof_named_stack *stack, void *arg)
+{
+	struct writer *w = arg;
+
+	fputs(w->first ? "\n\t\t\t[" : ",\n\t\t\t[", w->out);
+	w->first = false;
+	for (unsigned i = 0; i < stack->nframes; i++) {
+		const char **f = bsearch(&stack->frames[i], w->names->v, w->names->nr,
+					 sizeof(*w->names->v), cmp_name);
+
+		fprintf(w->out, "%s%zu", i ? "," : "", (size_t)(f - w->names->v));
+	}
+	putc(']', w->out);
+}
+
+static void put_weight(const struct prof_named_stack *stack, void *arg)
+{
+	struct writer *w = arg;
+
+	fprintf(w->out, "%s%" PRIu64, w->first ? "" : ",", stack->count);
+	w->first = false;
+}
+
+int prof_write_speedscope(const struct prof_stacks *set, FILE *out, const char *name)
+{
+	struct names names = { 0 };
+
+	prof_stacks_foreach(set, collect, &names);
+	if (names.nomem) {
+		free(names.v);
+		return prof_fail(ENOMEM, "out of memory for the speedscope profile");
+	}
+	if (names.nr)
+		qsort(names.v, names.nr, sizeof(*names.v), cmp_name);
+
+	size_t n = 0;
+
+	for (size_t i = 0; i < names.nr; i++)
+		if (!n || names.v[n - 1] != names.v[i])
+			names.v[n++] = names.v[i];
+	names.nr = n;
+
+	errno = 0;
+	if (!name)
+		name = "emberprof";
+	fputs("{\n\t\"$schema\": \"https://www.speedscope.app/file-format-schema.json\",\n"
+	      "\t\"exporter\": \"emberprof\",\n\t\"name\": ",
+	      out);
+	put_json_string(out, name);
+	fputs(",\n\t\"activeProfileIndex\": 0,\n\t\"shared\": {\n\t\t\"frames\": [", out);
+	for (size_t i = 0; i < names.nr; i++) {
+		fputs(i ? ",\n\t\t\t{ \"name\": " : "\n\t\t\t{ \"name\": ", out);
+		put_json_string(out, names.v[i]);
+		fputs(" }", out);
+	}
+	fputs("\n\t\t]\n\t},\n\t\"profiles\": [ {\n\t\t\"type\": \"sampled\",\n\t\t\"name\": ",
+	      out);
+	put_json_string(out, name);
+	fprintf(out,
+		",\n\t\t\"unit\": \"none\",\n\t\t\"startValue\": 0,\n\t\t\"endValue\": %" PRIu64
+		",\n\t\t\"samples\": [",
+		prof_stacks_total(set));
+
+	struct writer w = { .out = out, .names = &names, .first = true };
+
+	prof_stacks_foreach(set, put_sample, &w);
+	fputs("\n\t\t],\n\t\t\"weights\": [", out);
+	w.first = true;
+	prof_stacks_foreach(set, put_weight, &w);
+	fputs("]\n\t} ]\n}\n", out);
+
+	free(names.v);
+	if (fflush(out) || ferror(out))
+		return prof_fail(EIO, "writing the speedscope profile: %s",
+				 strerror(errno ? errno : EIO));
+	return 0;
+}
