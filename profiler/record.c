@@ -3,8 +3,11 @@
  * `emberprof record`: the sampling loop. Each tick pauses the guest, reads
  * every vCPU's registers, walks its stack, names the Ember thread it runs
  * (through the kernel's ember_debug_info, see kernel/include/ember/prof_abi.h)
- * and unpauses, then sleeps until the next deadline. A tick that starts a
- * whole period late counts as a missed deadline. Before sampling, the ELF's
+ * and unpauses, then sleeps until the next deadline. Deadlines are jittered
+ * (each interval uniform in [0.5, 1.5) periods, from a fixed-seed generator)
+ * so a guest whose work repeats at the sampling period is not sampled at the
+ * same phase every time; the mean rate is the one asked for. A tick that
+ * starts a whole period late counts as a missed deadline. Before sampling, the ELF's
  * build-id is compared with the one in guest memory, so addresses are never
  * symbolized against the wrong image.
  */
@@ -112,6 +115,15 @@ static int sample_once(struct prof_target *t, const struct ember_debug_info *inf
 	return err ?: err2;
 }
 
+/* The next interval: @period scaled by a uniform factor in [0.5, 1.5). */
+static uint64_t jittered(uint64_t period, uint64_t *rng)
+{
+	*rng ^= *rng << 13;
+	*rng ^= *rng >> 7;
+	*rng ^= *rng << 17;
+	return period / 2 + (uint64_t)(((unsigned __int128)(*rng >> 11) * period) >> 53);
+}
+
 static void sleep_until(uint64_t deadline)
 {
 	struct timespec ts = { (time_t)(deadline / 1000000000ull),
@@ -150,6 +162,7 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 
 	signal(SIGINT, on_sigint);
 	uint64_t start = now_ns(CLOCK_MONOTONIC), next = start, last_report = start;
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
 	uint64_t end = start + (uint64_t)(o->seconds * 1e9);
 	while (!interrupted && next < end) {
 		sleep_until(next);
@@ -168,7 +181,7 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 				sum->errors++;
 			break;
 		}
-		next += h.period_ns;
+		next += jittered(h.period_ns, &rng);
 		if (!o->quiet && now - last_report >= 1000000000ull) {
 			fprintf(stderr, "\remberprof: %llu samples, %llu missed deadlines",
 				(unsigned long long)sum->samples,

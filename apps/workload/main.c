@@ -10,7 +10,9 @@
  *   workload: a=50.0% b=30.0% c=20.0% over N rounds (M cycles)
  *
  *   workload [SECONDS [UNIT]]   run for SECONDS (default 5); UNIT iterations
- *                               per unit of work (default 20000)
+ *                               per unit of work (default 200000: long enough
+ *                               that the TSC reads around each call cost
+ *                               nothing, even where Xen emulates rdtsc)
  */
 #include <ember/arch.h>
 #include <ember/param.h>
@@ -69,7 +71,7 @@ static void print_share(const char *name, uint64_t part, uint64_t whole)
 
 int main(int argc, char **argv)
 {
-	uint64_t seconds = arg_or(argc, argv, 1, 5), unit = arg_or(argc, argv, 2, 20000);
+	uint64_t seconds = arg_or(argc, argv, 1, 5), unit = arg_or(argc, argv, 2, 200000);
 	uint64_t cycles[3] = { 0 }, rounds = 0;
 	void (*const work[3])(uint64_t) = { workload_a, workload_b, workload_c };
 	uint64_t end = time_now_ns() + seconds * NSEC_PER_SEC;

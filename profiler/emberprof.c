@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+/*
+ * emberprof: a sampling profiler for Ember guests, shaped like perf.
+ *
+ *   emberprof record --xen DOMAIN --elf GUEST.elf [-F HZ] [-d SEC] [-o FILE]   (in dom0)
+ *   emberprof record --qemu GDB --ram FILE --elf GUEST.elf [-F HZ] [-d SEC] [-o FILE]
+ *   emberprof report  [-i FILE] [--elf ELF] [--top N]
+ *   emberprof flame   [-i FILE] [--elf ELF] [-o FILE.svg] [--title T]
+ *   emberprof convert [-i FILE] [--elf ELF] --to folded|speedscope [-o FILE]
+ *
+ * record keeps raw addresses; the other verbs symbolize them with the ELF
+ * named in the profile (or --elf). Errors are one line on stderr and a
+ * non-zero exit. (`top` and DWARF unwinding come with the next increment.)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prof.h"
+#include "record.h"
+#include "resolve.h"
+#include "target_qemu.h"
+#include "target_xen.h"
+
+#define DEFAULT_PROFILE "ember.prof"
+
+struct cli {
+	const char *verb, *in, *out, *elf, *qemu, *ram, *xen, *to, *title;
+	double hz, seconds;
+	unsigned top;
+	bool quiet;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: emberprof record --xen DOMAIN --elf GUEST.elf [-F HZ] [-d SECONDS]\n"
+		"                        [-o FILE] [-q]       (in dom0; DOMAIN: name or id)\n"
+		"       emberprof record --qemu unix:PATH|tcp:HOST:PORT --ram FILE --elf "
+		"GUEST.elf\n"
+		"                        [-F HZ] [-d SECONDS] [-o FILE] [-q]\n"
+		"       emberprof report  [-i FILE] [--elf ELF] [--top N]\n"
+		"       emberprof flame   [-i FILE] [--elf ELF] [-o FILE.svg] [--title TEXT]\n"
+		"       emberprof convert [-i FILE] [--elf ELF] --to folded|speedscope [-o FILE]\n"
+		"Defaults: -F 1000, -d 10, profile file " DEFAULT_PROFILE ".\n");
+}
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "emberprof: %s\n", what);
+	return 1;
+}
+
+static int parse(int argc, char **argv, struct cli *c)
+{
+	static const struct option opts[] = {
+		{ "qemu", required_argument, 0, 'Q' },
+		{ "ram", required_argument, 0, 'R' },
+		{ "xen", required_argument, 0, 'X' },
+		{ "elf", required_argument, 0, 'e' },
+		{ "to", required_argument, 0, 't' },
+		{ "top", required_argument, 0, 'T' },
+		{ "title", required_argument, 0, 'L' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	*c = (struct cli){ .hz = 1000, .seconds = 10, .top = 10, .title = "Ember guest" };
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return usage(argc < 2 ? stderr : stdout), argc < 2 ? -1 : 1;
+	c->verb = argv[1];
+	for (int o; (o = getopt_long(argc - 1, argv + 1, "F:d:o:i:qh", opts, NULL)) != -1;) {
+		char *end = NULL;
+		switch (o) {
+		case 'F': c->hz = strtod(optarg, &end); break;
+		case 'd': c->seconds = strtod(optarg, &end); break;
+		case 'o': c->out = optarg; break;
+		case 'i': c->in = optarg; break;
+		case 'q': c->quiet = true; break;
+		case 'Q': c->qemu = optarg; break;
+		case 'R': c->ram = optarg; break;
+		case 'X': c->xen = optarg; break;
+		case 'e': c->elf = optarg; break;
+		case 't': c->to = optarg; break;
+		case 'L': c->title = optarg; break;
+		case 'T': c->top = (unsigned)strtoul(optarg, &end, 10); break;
+		case 'h': usage(stdout); return 1;
+		default: return -1;
+		}
+		if (end && *end)
+			return fprintf(stderr, "emberprof: bad number '%s'\n", optarg), -1;
+	}
+	if (optind + 1 < argc)
+		return fprintf(stderr, "emberprof: unexpected argument '%s'\n", argv[optind + 1]),
+		       -1;
+	if (!(c->hz > 0 && c->hz <= 100000) || !(c->seconds > 0))
+		return fprintf(stderr, "emberprof: -F must be in (0, 100000] and -d positive\n"),
+		       -1;
+	return 0;
+}
+
+static int cmd_record(const struct cli *c)
+{
+	if (!c->elf || !(c->xen || (c->qemu && c->ram)) || (c->xen && c->qemu))
+		return fail("record needs --elf and either --xen DOMAIN or --qemu and --ram");
+	struct prof_symbols *syms;
+	struct prof_target t;
+	if (prof_symbols_open(c->elf, &syms))
+		return fail(prof_error());
+	if (c->xen ? prof_xen_open(c->xen, &t) : prof_qemu_open(c->qemu, c->ram, 0, &t)) {
+		prof_symbols_close(syms);
+		return fail(prof_error());
+	}
+	char desc[64];
+	snprintf(desc, sizeof(desc), "%s %s", c->xen ? "xen domain" : "qemu",
+		 c->xen ? c->xen : c->qemu);
+	struct prof_record_opts o = { c->hz, c->seconds, c->out ? c->out : DEFAULT_PROFILE,
+				      c->quiet };
+	struct prof_summary sum;
+	int err = prof_record(&t, syms, desc, c->elf, &o, &sum);
+	t.ops->close(t.priv);
+	prof_symbols_close(syms);
+	fprintf(stderr,
+		"%semberprof: %llu samples in %.1f s (%.0f/s), %llu missed deadlines, "
+		"%llu truncated, %llu unmapped stacks, %llu errors -> %s\n",
+		c->quiet ? "" : "\n", (unsigned long long)sum.samples, sum.elapsed_ns / 1e9,
+		sum.elapsed_ns ? sum.samples / (sum.elapsed_ns / 1e9) : 0.0,
+		(unsigned long long)sum.missed_deadlines, (unsigned long long)sum.truncated,
+		(unsigned long long)sum.unmapped, (unsigned long long)sum.errors, o.out);
+	return err ? fail(prof_error()) : 0;
+}
+
+/* Reads a profile and symbolizes it into @set. */
+static int load(const struct cli *c, struct prof_stacks *set)
+{
+	struct prof_reader *r;
+	struct prof_file_header h;
+	struct prof_symbols *syms = NULL;
+	const char *in = c->in ? c->in : DEFAULT_PROFILE;
+	if (prof_reader_open(in, &r, &h))
+		return -1;
+	const char *elf = c->elf ? c->elf : h.elf;
+	if (prof_symbols_open(elf, &syms)) {
+		prof_reader_close(r);
+		return -1;
+	}
+	const uint8_t *id;
+	size_t len;
+	prof_symbols_build_id(syms, &id, &len);
+	if (h.build_id_len && (len != h.build_id_len || memcmp(id, h.build_id, len))) {
+		prof_fail(EINVAL, "%s does not match the profile (build-id differs)", elf);
+		prof_symbols_close(syms);
+		prof_reader_close(r);
+		return -1;
+	}
+	struct prof_sample s;
+	int n;
+	while ((n = prof_reader_next(r, &s)) == 1)
+		if (prof_resolve(syms, &s, set))
+			break;
+	prof_symbols_close(syms);
+	prof_reader_close(r);
+	return n == 0 ? 0 : -1;
+}
+
+static int write_out(const struct cli *c,
+		     int (*writer)(const struct cli *, const struct prof_stacks *, FILE *),
+		     const struct prof_stacks *set)
+{
+	FILE *f = c->out ? fopen(c->out, "w") : stdout;
+	if (!f) {
+		fprintf(stderr, "emberprof: cannot write %s: %s\n", c->out, strerror(errno));
+		return 1;
+	}
+	int err = writer(c, set, f);
+	if (c->out && fclose(f) && !err)
+		err = prof_fail(EIO, "%s: write failed", c->out);
+	return err ? fail(prof_error()) : 0;
+}
+
+static int w_report(const struct cli *c, const struct prof_stacks *s, FILE *f)
+{
+	return prof_write_report(s, f, c->top);
+}
+
+static int w_flame(const struct cli *c, const struct prof_stacks *s, FILE *f)
+{
+	return prof_write_flame_svg(s, f, c->title);
+}
+
+static int w_folded(const struct cli *c, const struct prof_stacks *s, FILE *f)
+{
+	(void)c;
+	return prof_write_folded(s, f);
+}
+
+static int w_speedscope(const struct cli *c, const struct prof_stacks *s, FILE *f)
+{
+	return prof_write_speedscope(s, f, c->title);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	int p = parse(argc, argv, &c);
+	if (p)
+		return p < 0 ? 2 : 0;
+	if (!strcmp(c.verb, "record"))
+		return cmd_record(&c);
+	int (*writer)(const struct cli *, const struct prof_stacks *, FILE *) = NULL;
+	if (!strcmp(c.verb, "report"))
+		writer = w_report;
+	else if (!strcmp(c.verb, "flame"))
+		writer = w_flame;
+	else if (!strcmp(c.verb, "convert") && c.to && !strcmp(c.to, "folded"))
+		writer = w_folded;
+	else if (!strcmp(c.verb, "convert") && c.to && !strcmp(c.to, "speedscope"))
+		writer = w_speedscope;
+	else if (!strcmp(c.verb, "convert"))
+		return fail("convert needs --to folded or --to speedscope");
+	else
+		return fprintf(stderr, "emberprof: unknown command '%s' (see --help)\n", c.verb), 2;
+	struct prof_stacks *set = prof_stacks_new();
+	if (!set)
+		return fail("out of memory");
+	int rc = load(&c, set) ? fail(prof_error()) : write_out(&c, writer, set);
+	prof_stacks_free(set);
+	return rc;
+}

@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: MIT
+# emberprof, the host-side profiler (C11 + elfutils), into build/tools/.
+PROF_SRC := emberprof.c errors.c prof_file.c record.c resolve.c symbols.c unwind_fp.c \
+	target_snapshot.c target_qemu.c target_xen.c stacks.c folded.c report.c flame.c speedscope.c
+PROF_OBJ := $(patsubst %.c,$(BUILD_ROOT)/profiler/%.o,$(PROF_SRC))
+
+host-tools += $(TOOLS)/emberprof
+
+$(BUILD_ROOT)/profiler/%.o: profiler/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(CC) $(HOST_CFLAGS) $(PROF_CFLAGS-$<) -Iprofiler -Ikernel/include -c $< -o $@
+
+# Xen's public headers need GNU C (anonymous unions).
+PROF_CFLAGS-profiler/target_xen.c := -std=gnu11
+
+$(TOOLS)/emberprof: $(PROF_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ -ldw -lelf -lxenctrl -lxenforeignmemory -lxenstore -lxentoollog
+
+-include $(PROF_OBJ:.o=.d)

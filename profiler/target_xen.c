@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Xen target: a guest domain seen from dom0 through libxenctrl (pause,
+ * vCPU context, address translation) and libxenforeignmemory (reading guest
+ * frames).
+ *
+ * Caches. Translating a guest address walks the guest's page tables
+ * (xc_translate_foreign_address) and mapping a frame is a hypercall, both
+ * far dearer than the walk itself, so both are cached across samples:
+ * translations per (page-table root, virtual page), frame mappings per frame.
+ * The translation cache is dropped whenever a vCPU shows a page-table root
+ * other than the one it was filled under, so a changed address space is never
+ * read through stale translations; frame mappings stay valid (a frame's
+ * contents are live, whatever maps it). Both caches are bounded and simply
+ * emptied when full.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <xenctrl.h>
+#include <xenforeignmemory.h>
+#include <xenstore.h>
+#include <xentoollog.h>
+
+#include "prof.h"
+#include "target_xen.h"
+
+#define PAGE	    4096ull
+#define CACHE_SLOTS 4096 /* power of two */
+
+struct xlate {
+	uint64_t vpage, frame; /* frame 0: empty slot */
+};
+
+struct mapping {
+	uint64_t frame;
+	void *ptr;
+};
+
+struct xen_target {
+	xc_interface *xch;
+	xenforeignmemory_handle *fmem;
+	uint32_t domid;
+	int nr_vcpus;
+	bool hvm;
+	uint64_t cache_cr3; /* translations below were made under this root */
+	struct xlate xlate[CACHE_SLOTS];
+	struct mapping maps[CACHE_SLOTS];
+};
+
+static unsigned slot(uint64_t key)
+{
+	return (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 52) & (CACHE_SLOTS - 1);
+}
+
+static void drop_mappings(struct xen_target *x)
+{
+	for (unsigned i = 0; i < CACHE_SLOTS; i++) {
+		if (x->maps[i].ptr)
+			xenforeignmemory_unmap(x->fmem, x->maps[i].ptr, 1);
+		x->maps[i] = (struct mapping){ 0, NULL };
+	}
+}
+
+/* Guest frame of @va under @regs (cached), or 0. */
+static uint64_t translate(struct xen_target *x, const struct prof_regs *regs, uint64_t va)
+{
+	if (regs->cr3 != x->cache_cr3) {
+		memset(x->xlate, 0, sizeof(x->xlate));
+		x->cache_cr3 = regs->cr3;
+	}
+	uint64_t vpage = va / PAGE;
+	struct xlate *e = &x->xlate[slot(vpage)];
+	if (e->frame && e->vpage == vpage)
+		return e->frame;
+	unsigned long frame = xc_translate_foreign_address(x->xch, x->domid, 0, va);
+	if (frame)
+		*e = (struct xlate){ vpage, frame };
+	return frame;
+}
+
+static const uint8_t *map_frame(struct xen_target *x, uint64_t frame)
+{
+	struct mapping *m = &x->maps[slot(frame)];
+	if (m->ptr && m->frame == frame)
+		return m->ptr;
+	if (m->ptr)
+		xenforeignmemory_unmap(x->fmem, m->ptr, 1);
+	xen_pfn_t pfn = frame;
+	int err = 0;
+	void *p = xenforeignmemory_map(x->fmem, x->domid, PROT_READ, 1, &pfn, &err);
+	if (!p || err) {
+		if (p)
+			xenforeignmemory_unmap(x->fmem, p, 1);
+		*m = (struct mapping){ 0, NULL };
+		return NULL;
+	}
+	*m = (struct mapping){ frame, p };
+	return p;
+}
+
+static ssize_t xen_read_mem(void *t, const struct prof_regs *regs, uint64_t va, void *buf,
+			    size_t len)
+{
+	struct xen_target *x = t;
+	uint8_t *out = buf;
+	for (size_t done = 0; done < len;) {
+		uint64_t a = va + done;
+		if (a < va)
+			return -EFAULT; /* wraps around the address space */
+		uint64_t frame = translate(x, regs, a);
+		const uint8_t *page = frame ? map_frame(x, frame) : NULL;
+		if (!page)
+			return -EFAULT;
+		size_t off = a % PAGE, n = PAGE - off;
+		if (n > len - done)
+			n = len - done;
+		memcpy(out + done, page + off, n);
+		done += n;
+	}
+	return (ssize_t)len;
+}
+
+static int xen_pause(void *t)
+{
+	struct xen_target *x = t;
+	return xc_domain_pause(x->xch, x->domid)
+		       ? prof_fail(errno, "cannot pause domain %u: %s", x->domid, strerror(errno))
+		       : 0;
+}
+
+static int xen_unpause(void *t)
+{
+	struct xen_target *x = t;
+	return xc_domain_unpause(x->xch, x->domid)
+		       ? prof_fail(errno, "cannot unpause domain %u: %s", x->domid, strerror(errno))
+		       : 0;
+}
+
+static int xen_nr_vcpus(void *t)
+{
+	return ((struct xen_target *)t)->nr_vcpus;
+}
+
+static int xen_get_regs(void *t, int vcpu, struct prof_regs *regs)
+{
+	struct xen_target *x = t;
+	vcpu_guest_context_any_t ctx;
+	if (xc_vcpu_getcontext(x->xch, x->domid, (uint32_t)vcpu, &ctx))
+		return prof_fail(errno, "cannot read vCPU %d of domain %u: %s", vcpu, x->domid,
+				 strerror(errno));
+	regs->rip = ctx.x64.user_regs.rip;
+	regs->rsp = ctx.x64.user_regs.rsp;
+	regs->rbp = ctx.x64.user_regs.rbp;
+	/* PV: an MFN in Xen's cr3 encoding; HVM/PVH: the guest-physical root. */
+	regs->cr3 = x->hvm ? ctx.x64.ctrlreg[3] : xen_cr3_to_pfn(ctx.x64.ctrlreg[3]) << 12;
+	regs->kernel_mode = true; /* Ember runs everything in its kernel */
+	return 0;
+}
+
+static bool xen_alive(void *t)
+{
+	struct xen_target *x = t;
+	xc_dominfo_t info;
+	return xc_domain_getinfo(x->xch, x->domid, 1, &info) == 1 && info.domid == x->domid &&
+	       !info.dying && !info.shutdown;
+}
+
+static void xen_close(void *t)
+{
+	struct xen_target *x = t;
+	drop_mappings(x);
+	if (x->fmem)
+		xenforeignmemory_close(x->fmem);
+	if (x->xch)
+		xc_interface_close(x->xch);
+	free(x);
+}
+
+static const struct prof_target_ops xen_ops = {
+	.name = "xen",
+	.pause = xen_pause,
+	.unpause = xen_unpause,
+	.nr_vcpus = xen_nr_vcpus,
+	.get_regs = xen_get_regs,
+	.read_mem = xen_read_mem,
+	.alive = xen_alive,
+	.close = xen_close,
+};
+
+/* Finds the domain called @name through xenstore; -ENOENT when none is. */
+static int domid_by_name(const char *name, uint32_t *domid)
+{
+	struct xs_handle *xs = xs_open(XS_OPEN_READONLY);
+	if (!xs)
+		return prof_fail(errno, "cannot open xenstore: %s", strerror(errno));
+	unsigned n = 0;
+	char **ids = xs_directory(xs, XBT_NULL, "/local/domain", &n);
+	int err = prof_fail(ENOENT, "no domain called '%s'", name);
+	for (unsigned i = 0; ids && i < n; i++) {
+		char path[64];
+		unsigned len;
+		snprintf(path, sizeof(path), "/local/domain/%s/name", ids[i]);
+		char *v = xs_read(xs, XBT_NULL, path, &len);
+		if (v && !strcmp(v, name)) {
+			*domid = (uint32_t)strtoul(ids[i], NULL, 10);
+			err = 0;
+		}
+		free(v);
+	}
+	free(ids);
+	xs_close(xs);
+	return err;
+}
+
+static int resolve_domain(const char *domain, uint32_t *domid)
+{
+	char *end;
+	unsigned long v = strtoul(domain, &end, 10);
+	if (*domain && !*end) {
+		if (v > DOMID_FIRST_RESERVED)
+			return prof_fail(EINVAL, "'%s' is not a domain id", domain);
+		*domid = (uint32_t)v;
+		return 0;
+	}
+	return domid_by_name(domain, domid);
+}
+
+/* Xen's libraries log their own errors to stderr; ours are one line each. */
+static xentoollog_logger *quiet_logger(void)
+{
+	static xentoollog_logger_stdiostream *lg;
+	if (!lg)
+		lg = xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
+	return (xentoollog_logger *)lg;
+}
+
+int prof_xen_open(const char *domain, struct prof_target *out)
+{
+	struct xen_target *x = calloc(1, sizeof(*x));
+	if (!x)
+		return prof_fail(ENOMEM, "out of memory");
+	x->xch = xc_interface_open(quiet_logger(), quiet_logger(), 0);
+	x->fmem = x->xch ? xenforeignmemory_open(quiet_logger(), 0) : NULL;
+	if (!x->xch || !x->fmem) {
+		int err = prof_fail(EPERM, "cannot open Xen's control interface: run emberprof "
+					   "in dom0 as root");
+		xen_close(x);
+		return err;
+	}
+	xc_dominfo_t info;
+	int err = resolve_domain(domain, &x->domid);
+	if (!err && x->domid == 0)
+		err = prof_fail(EINVAL, "domain 0 cannot be profiled with emberprof");
+	if (!err && (xc_domain_getinfo(x->xch, x->domid, 1, &info) != 1 || info.domid != x->domid))
+		err = prof_fail(ENOENT, "no domain with id %u", x->domid);
+	if (!err && info.dying)
+		err = prof_fail(ESRCH, "domain %u is dying", x->domid);
+	if (err) {
+		xen_close(x);
+		return err;
+	}
+	x->hvm = info.hvm;
+	x->nr_vcpus = (int)info.max_vcpu_id + 1;
+	*out = (struct prof_target){ &xen_ops, x };
+	return 0;
+}
