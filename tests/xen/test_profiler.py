@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: MIT
+"""emberprof in dom0 against Ember guests under real Xen (PV and PVH).
+
+The workload guest splits its time 50/30/20 between workload_a/b/c by
+construction and prints its own TSC accounting; emberprof, run in dom0 by
+the rig's hook while the guest runs, must find the same shares within 2
+percentage points, with stacks rooted at the guest's thread.
+"""
+import re
+
+import pytest
+
+from .xen_rig import FLAVOURS, cannot_run_reason
+
+REASON = cannot_run_reason()
+pytestmark = pytest.mark.skipif(REASON is not None, reason=f"Xen rig cannot run here: {REASON}")
+FUNCS = ("workload_a", "workload_b", "workload_c")
+
+
+def profile(rig, flavour):
+    name = f"workload-{flavour}"
+    res = rig.result(name)
+    hook = (res.get("hook") or {}).get("output", "")
+    return res, hook, rig.text(f"{name}/console.log"), rig.explain(name)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_record_in_dom0(rig, flavour):
+    res, hook, _, msg = profile(rig, flavour)
+    assert "emberprof-status=0" in hook, msg
+    m = re.search(r"emberprof: (\d+) samples in [\d.]+ s .*, (\d+) errors", hook)
+    assert m and int(m.group(1)) >= 3000 and m.group(2) == "0", msg
+    assert res["ended"] == "poweroff", msg
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_shares_match_the_guests_accounting(rig, flavour):
+    res, hook, console, msg = profile(rig, flavour)
+    m = re.search(r"workload: a=([\d.]+)% b=([\d.]+)% c=([\d.]+)%", console)
+    assert m, msg
+    guest = dict(zip(FUNCS, map(float, m.groups())))
+    counts = dict.fromkeys(FUNCS, 0)
+    for line in hook.splitlines():
+        if m := re.match(r"^(\S+) (\d+)$", line):
+            frames = m.group(1).split(";")
+            assert frames[0] == "main" or frames[0] == "[idle]" or "workload" not in line, line
+            for f in FUNCS:
+                counts[f] += int(m.group(2)) if f in frames else 0
+    total = sum(counts.values())
+    assert total >= 300, f"only {total} samples in the workload functions\n{msg}"
+    for f in FUNCS:
+        share = 100.0 * counts[f] / total
+        assert abs(share - guest[f]) <= 2.0, \
+            f"{f}: profile {share:.1f}% vs guest {guest[f]}% ({flavour})\n{msg}"
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_unknown_domain_is_a_one_line_error(rig, flavour):
+    _, hook, _, msg = profile(rig, flavour)
+    assert "emberprof: no domain called 'no-such-domain'" in hook, msg
+    assert re.search(r"bad-domain-status=[1-9]", hook), msg
