@@ -95,30 +95,13 @@ static void add_stack(const struct prof_named_stack *stack, void *arg)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at @p (XML 1.0 characters), 0 if none. */
+/* Valid UTF-8 that XML also accepts (not the noncharacters U+FFFE/U+FFFF). */
 static int utf8_len(const unsigned char *p)
 {
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))
-			return 0; /* overlong, surrogate */
-		if (p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe)
-			return 0; /* U+FFFE, U+FFFF */
-		return 3;
-	}
-	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
-			return 0;
-		if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
+	int len = prof_utf8_len(p);
+	if (len == 3 && p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe)
+		return 0;
+	return len;
 }
 
 /* Characters in @s as put_xml() counts them. */

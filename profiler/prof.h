@@ -159,6 +159,15 @@ int prof_reader_next(struct prof_reader *r, struct prof_sample *s);
 const struct prof_summary *prof_reader_summary(const struct prof_reader *r);
 void prof_reader_close(struct prof_reader *r);
 
+/* ---- text (text.c) --------------------------------------------------------------- */
+
+/*
+ * Length of the valid UTF-8 sequence at @p (NUL-terminated), or 0 if the bytes
+ * there are not one (overlong forms, surrogates and values past U+10FFFF
+ * included).
+ */
+int prof_utf8_len(const unsigned char *p);
+
 /* ---- resolved stacks and outputs (report.c, folded.c, flame.c, ...) ------------------ */
 
 /* Frames as names, root first ("main_thread", ..., "leaf"), plus a count. */

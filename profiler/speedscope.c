@@ -50,35 +50,11 @@ static void collect(const struct prof_named_stack *stack, void *arg)
 	n->nr += stack->nframes;
 }
 
-/* Length of the valid UTF-8 sequence at @p, 0 if none. */
-static int utf8_len(const unsigned char *p)
-{
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))
-			return 0; /* overlong, surrogate */
-		return 3;
-	}
-	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
-			return 0;
-		if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 static void put_json_string(FILE *out, const char *s)
 {
 	putc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		int len = utf8_len(p);
+		int len = prof_utf8_len(p);
 
 		if (!len) {
 			fputs("\\ufffd", out);

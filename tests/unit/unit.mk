@@ -29,7 +29,7 @@ UNIT_DEFS-tests/unit/test_xs_msg.c := -Ixen/include
 UNIT_DEFS-xen/pv_start_info.c := -Ixen/include
 UNIT_DEFS-tests/unit/test_pv_start_info.c := -Ixen/include
 prof-outputs-src := profiler/errors.c profiler/stacks.c profiler/folded.c profiler/report.c \
-	profiler/flame.c profiler/speedscope.c
+	profiler/flame.c profiler/speedscope.c profiler/text.c
 $(foreach f,$(prof-outputs-src) tests/unit/test_prof_outputs.c,$(eval UNIT_DEFS-$(f) := -Iprofiler))
 
 unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info fuzz_findings \
