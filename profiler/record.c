@@ -162,7 +162,7 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 
 	signal(SIGINT, on_sigint);
 	uint64_t start = now_ns(CLOCK_MONOTONIC), next = start, last_report = start;
-	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	uint64_t rng = 0x9e3779b97f4a7c15ull, last_alive = start;
 	uint64_t end = start + (uint64_t)(o->seconds * 1e9);
 	while (!interrupted && next < end) {
 		sleep_until(next);
@@ -182,6 +182,15 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 			break;
 		}
 		next += jittered(h.period_ns, &rng);
+		if (now - last_alive >= 200000000ull) { /* a guest that shut down ends it */
+			last_alive = now;
+			if (!t->ops->alive(t->priv)) {
+				fprintf(stderr,
+					"%semberprof: the guest stopped running; stopping\n",
+					o->quiet ? "" : "\n");
+				break;
+			}
+		}
 		if (!o->quiet && now - last_report >= 1000000000ull) {
 			fprintf(stderr, "\remberprof: %llu samples, %llu missed deadlines",
 				(unsigned long long)sum->samples,

@@ -124,8 +124,16 @@ TEST(sched, detached_threads_are_reaped)
 		ASSERT_NOT_NULL(t);
 		thread_detach(t);
 	}
-	thread_sleep_ns(NSEC_PER_MSEC); /* lets them run and the idle thread reap them */
-	sched_get_stats(&after);
+	/*
+	 * They run, exit, and the idle thread frees them when it next runs;
+	 * on a slow host that can take several timer ticks, so wait for it
+	 * (bounded) instead of assuming one sleep is enough.
+	 */
+	uint64_t deadline = time_now_ns() + 10 * NSEC_PER_SEC;
+	do {
+		thread_sleep_ns(NSEC_PER_MSEC);
+		sched_get_stats(&after);
+	} while ((counter < 20 || after.threads != before.threads) && time_now_ns() < deadline);
 	EXPECT_EQ(counter, 20);
 	EXPECT_EQ(after.threads, before.threads);
 }

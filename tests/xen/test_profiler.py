@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""emberprof in dom0 against Ember guests under real Xen (PV and PVH).
+"""emberprof in dom0 against Ember guests under real Xen (PV; see xen_rig.py for PVH).
 
 The workload guest splits its time 50/30/20 between workload_a/b/c by
 construction and prints its own TSC accounting; emberprof, run in dom0 by
@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from .xen_rig import FLAVOURS, cannot_run_reason
+from .xen_rig import PROFILED_FLAVOURS, cannot_run_reason
 
 REASON = cannot_run_reason()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"Xen rig cannot run here: {REASON}")
@@ -24,7 +24,7 @@ def profile(rig, flavour):
     return res, hook, rig.text(f"{name}/console.log"), rig.explain(name)
 
 
-@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("flavour", PROFILED_FLAVOURS)
 def test_record_in_dom0(rig, flavour):
     res, hook, _, msg = profile(rig, flavour)
     assert "emberprof-status=0" in hook, msg
@@ -33,7 +33,7 @@ def test_record_in_dom0(rig, flavour):
     assert res["ended"] == "poweroff", msg
 
 
-@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("flavour", PROFILED_FLAVOURS)
 def test_shares_match_the_guests_accounting(rig, flavour):
     res, hook, console, msg = profile(rig, flavour)
     m = re.search(r"workload: a=([\d.]+)% b=([\d.]+)% c=([\d.]+)%", console)
@@ -54,7 +54,7 @@ def test_shares_match_the_guests_accounting(rig, flavour):
             f"{f}: profile {share:.1f}% vs guest {guest[f]}% ({flavour})\n{msg}"
 
 
-@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("flavour", PROFILED_FLAVOURS)
 def test_unknown_domain_is_a_one_line_error(rig, flavour):
     _, hook, _, msg = profile(rig, flavour)
     assert "emberprof: no domain called 'no-such-domain'" in hook, msg

@@ -92,12 +92,9 @@ def profiled_workload(work, flavour):
     """The workload guest, sampled by emberprof in dom0 while it runs."""
     elf = f"/rig/files/workload-{flavour}.elf"
     prof = f"/tmp/workload-{flavour}.prof"
-    # PV: as many samples as the rig allows (~500/s under TCG); PVH: 300 Hz,
-    # because one PVH run at ~950/s saw the guest triple-fault right after an
-    # emulated rdtsc (under investigation; not seen at 300 Hz). 25 s of either
-    # puts the 2-point tolerance beyond 3 standard errors of a sampled share.
-    hz = 1000 if flavour == "pv" else 300
-    hook = (f"/rig/files/emberprof record --xen $DOMID --elf {elf} -F {hz} -d 25 -o {prof} -q; "
+    # As many samples as the rig allows (~500/s under TCG) for 25 s: the
+    # 2-point tolerance is then beyond 3 standard errors of a sampled share.
+    hook = (f"/rig/files/emberprof record --xen $DOMID --elf {elf} -F 1000 -d 25 -o {prof} -q; "
             f"echo emberprof-status=$?; /rig/files/emberprof convert --to folded -i {prof}; "
             f"/rig/files/emberprof record --xen no-such-domain --elf {elf}; "
             f"echo bad-domain-status=$?")
@@ -106,18 +103,25 @@ def profiled_workload(work, flavour):
     return g
 
 
+# Profiled under Xen: PV only for now. A PVH workload guest being sampled
+# triple-faulted in 2 of 6 rig runs, each time right after an rdtsc that Xen
+# emulates (never without the profiler: 0 of 4 runs); open in issue 4.
+PROFILED_FLAVOURS = ("pv",)
+
+
 def ember_files():
     """Files dom0 needs besides the guests: the profiler and the ELFs it reads."""
     files = [[EMBERPROF, "/rig/files/emberprof"]]
-    for fl in FLAVOURS:
+    for fl in PROFILED_FLAVOURS:
         files.append([ember_image("workload", fl), f"/rig/files/workload-{fl}.elf"])
     return files
 
 
 def ember_guests(work):
     batch = []
-    for fl in FLAVOURS:
+    for fl in PROFILED_FLAVOURS:
         batch.append(profiled_workload(work, fl))
+    for fl in FLAVOURS:
         batch.append(ember_guest(work, "hello", fl))
         batch.append(ember_guest(work, "selftest", fl, timeout=300))
         for case, (args, hook) in CRASH_CASES.items():
