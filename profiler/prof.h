@@ -201,6 +201,13 @@ int prof_write_folded(const struct prof_stacks *set, FILE *out);
 int prof_write_report(const struct prof_stacks *set, FILE *out, unsigned top);
 /* A self-contained SVG flame graph (search box, counts and percent on hover). */
 int prof_write_flame_svg(const struct prof_stacks *set, FILE *out, const char *title);
+/*
+ * pprof's format: a gzip-compressed profile.proto (what `go tool pprof`
+ * reads), one sample type "samples"/"count", one location per distinct frame
+ * name (functions only, no addresses), @period_ns as the period.
+ */
+int prof_write_pprof(const struct prof_stacks *set, FILE *out, uint64_t period_ns);
+
 /* speedscope's JSON file format ("sampled" profile). */
 int prof_write_speedscope(const struct prof_stacks *set, FILE *out, const char *name);
 
