@@ -27,7 +27,7 @@
 #define DEFAULT_PROFILE "ember.prof"
 
 struct cli {
-	const char *verb, *in, *out, *elf, *qemu, *ram, *xen, *to, *title;
+	const char *verb, *in, *out, *elf, *qemu, *ram, *xen, *to, *title, *unwind;
 	double hz, seconds;
 	unsigned top;
 	bool quiet;
@@ -37,7 +37,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: emberprof record --xen DOMAIN --elf GUEST.elf [-F HZ] [-d SECONDS]\n"
-		"                        [-o FILE] [-q]       (in dom0; DOMAIN: name or id)\n"
+		"                        [-o FILE] [-q] [--unwind fp|dwarf|auto]  (dom0; DOMAIN: "
+		"name/id)\n"
 		"       emberprof record --qemu unix:PATH|tcp:HOST:PORT --ram FILE --elf "
 		"GUEST.elf\n"
 		"                        [-F HZ] [-d SECONDS] [-o FILE] [-q]\n"
@@ -56,15 +57,11 @@ static int fail(const char *what)
 static int parse(int argc, char **argv, struct cli *c)
 {
 	static const struct option opts[] = {
-		{ "qemu", required_argument, 0, 'Q' },
-		{ "ram", required_argument, 0, 'R' },
-		{ "xen", required_argument, 0, 'X' },
-		{ "elf", required_argument, 0, 'e' },
-		{ "to", required_argument, 0, 't' },
-		{ "top", required_argument, 0, 'T' },
-		{ "title", required_argument, 0, 'L' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
+		{ "qemu", required_argument, 0, 'Q' }, { "ram", required_argument, 0, 'R' },
+		{ "xen", required_argument, 0, 'X' },  { "unwind", required_argument, 0, 'U' },
+		{ "elf", required_argument, 0, 'e' },  { "to", required_argument, 0, 't' },
+		{ "top", required_argument, 0, 'T' },  { "title", required_argument, 0, 'L' },
+		{ "help", no_argument, 0, 'h' },       { 0, 0, 0, 0 },
 	};
 	*c = (struct cli){ .hz = 1000, .seconds = 10, .top = 10, .title = "Ember guest" };
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
@@ -81,6 +78,7 @@ static int parse(int argc, char **argv, struct cli *c)
 		case 'Q': c->qemu = optarg; break;
 		case 'R': c->ram = optarg; break;
 		case 'X': c->xen = optarg; break;
+		case 'U': c->unwind = optarg; break;
 		case 'e': c->elf = optarg; break;
 		case 't': c->to = optarg; break;
 		case 'L': c->title = optarg; break;
@@ -104,6 +102,18 @@ static int cmd_record(const struct cli *c)
 {
 	if (!c->elf || !(c->xen || (c->qemu && c->ram)) || (c->xen && c->qemu))
 		return fail("record needs --elf and either --xen DOMAIN or --qemu and --ram");
+	struct prof_record_opts o = { .hz = c->hz,
+				      .seconds = c->seconds,
+				      .out = c->out ? c->out : DEFAULT_PROFILE,
+				      .quiet = c->quiet };
+	if (!c->unwind || !strcmp(c->unwind, "fp"))
+		o.unwind = PROF_UNWIND_FP;
+	else if (!strcmp(c->unwind, "dwarf"))
+		o.unwind = PROF_UNWIND_DWARF;
+	else if (!strcmp(c->unwind, "auto"))
+		o.unwind = PROF_UNWIND_AUTO;
+	else
+		return fail("--unwind takes fp, dwarf or auto");
 	struct prof_symbols *syms;
 	struct prof_target t;
 	if (prof_symbols_open(c->elf, &syms))
@@ -115,12 +125,12 @@ static int cmd_record(const struct cli *c)
 	char desc[64];
 	snprintf(desc, sizeof(desc), "%s %s", c->xen ? "xen domain" : "qemu",
 		 c->xen ? c->xen : c->qemu);
-	struct prof_record_opts o = { c->hz, c->seconds, c->out ? c->out : DEFAULT_PROFILE,
-				      c->quiet };
 	struct prof_summary sum;
 	int err = prof_record(&t, syms, desc, c->elf, &o, &sum);
 	t.ops->close(t.priv);
 	prof_symbols_close(syms);
+	if (err && !sum.samples)
+		return fail(prof_error()); /* nothing recorded: just the reason */
 	fprintf(stderr,
 		"%semberprof: %llu samples in %.1f s (%.0f/s), %llu missed deadlines, "
 		"%llu truncated, %llu unmapped stacks, %llu errors -> %s\n",

@@ -85,6 +85,18 @@ struct prof_stack {
 void prof_unwind_fp(const struct prof_target *t, const struct prof_regs *regs,
 		    struct prof_stack *out);
 
+/*
+ * DWARF CFI unwinding (unwind_dwarf.c), with the symbolizer's Dwfl set up
+ * once for all samples. Same contract as prof_unwind_fp(); a walk that ends
+ * at code without CFI simply ends there.
+ */
+struct prof_dwarf;
+struct prof_symbols;
+int prof_dwarf_open(struct prof_symbols *syms, struct prof_dwarf **out);
+void prof_unwind_dwarf(struct prof_dwarf *d, const struct prof_target *t,
+		       const struct prof_regs *regs, struct prof_stack *out);
+void prof_dwarf_close(struct prof_dwarf *d);
+
 /* ---- symbols (symbols.c, libdwfl) ---------------------------------------------- */
 
 struct prof_symbols;
@@ -108,6 +120,10 @@ int prof_symbols_lookup(struct prof_symbols *s, uint64_t pc, bool is_return_addr
  */
 void prof_symbols_build_id(const struct prof_symbols *s, const uint8_t **id, size_t *len);
 uint64_t prof_symbols_build_id_addr(const struct prof_symbols *s);
+
+/* The libdwfl session behind @s (for the DWARF unwinder). */
+struct Dwfl;
+struct Dwfl *prof_symbols_dwfl(struct prof_symbols *s);
 
 /* Address of the symbol @name (data or function), or 0. */
 uint64_t prof_symbols_address(struct prof_symbols *s, const char *name);

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # emberprof, the host-side profiler (C11 + elfutils), into build/tools/.
-PROF_SRC := emberprof.c errors.c prof_file.c record.c resolve.c symbols.c unwind_fp.c \
-	target_snapshot.c target_qemu.c target_xen.c stacks.c folded.c report.c flame.c speedscope.c text.c
+PROF_SRC := emberprof.c errors.c prof_file.c record.c resolve.c symbols.c unwind_fp.c unwind_dwarf.c \
+	target_snapshot.c target_qemu.c target_xen.c stacks.c folded.c report.c flame.c speedscope.c text.c \
+	pprof.c
 PROF_OBJ := $(patsubst %.c,$(BUILD_ROOT)/profiler/%.o,$(PROF_SRC))
 
 host-tools += $(TOOLS)/emberprof
@@ -17,6 +18,6 @@ PROF_CFLAGS-profiler/target_xen.c := -std=gnu11
 $(TOOLS)/emberprof: $(PROF_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTLD  $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ -ldw -lelf -lxenctrl -lxenforeignmemory -lxenstore -lxentoollog
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ -ldw -lelf -lxenctrl -lxenforeignmemory -lxenstore -lxentoollog -lz
 
 -include $(PROF_OBJ:.o=.d)

@@ -22,6 +22,7 @@
 #include <ember/prof_abi.h>
 
 static volatile sig_atomic_t interrupted;
+static bool dwarf_falls_back; /* --unwind auto */
 
 static void on_sigint(int sig)
 {
@@ -89,9 +90,22 @@ static void name_thread(struct prof_target *t, const struct ember_debug_info *in
 	s->thread[n] = '\0';
 }
 
+static void unwind(struct prof_target *t, struct prof_dwarf *dwarf, const struct prof_regs *regs,
+		   struct prof_stack *st)
+{
+	if (!dwarf) {
+		prof_unwind_fp(t, regs, st);
+		return;
+	}
+	prof_unwind_dwarf(dwarf, t, regs, st);
+	if (st->nframes < 2 && st->flags == 0 && dwarf_falls_back)
+		prof_unwind_fp(t, regs, st);
+}
+
 /* One tick: every vCPU of the paused guest into the profile. */
-static int sample_once(struct prof_target *t, const struct ember_debug_info *info,
-		       struct prof_writer *w, uint64_t time_ns, struct prof_summary *sum)
+static int sample_once(struct prof_target *t, struct prof_dwarf *dwarf,
+		       const struct ember_debug_info *info, struct prof_writer *w, uint64_t time_ns,
+		       struct prof_summary *sum)
 {
 	int err = t->ops->pause(t->priv);
 	if (err)
@@ -103,7 +117,7 @@ static int sample_once(struct prof_target *t, const struct ember_debug_info *inf
 		err = t->ops->get_regs(t->priv, v, &regs);
 		if (err)
 			break;
-		prof_unwind_fp(t, &regs, &s.stack);
+		unwind(t, dwarf, &regs, &s.stack);
 		name_thread(t, info, &regs, &s);
 		s.flags |= s.stack.flags;
 		sum->samples++;
@@ -155,10 +169,16 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 	bool named = !err && load_debug_info(t, syms, &regs, &info);
 	int err2 = t->ops->unpause(t->priv);
 	err = err ?: err2;
+	struct prof_dwarf *dwarf = NULL;
+	if (!err && o->unwind != PROF_UNWIND_FP)
+		err = prof_dwarf_open(syms, &dwarf);
+	dwarf_falls_back = o->unwind == PROF_UNWIND_AUTO;
 	struct prof_writer *w = NULL;
 	err = err ?: prof_writer_open(o->out, &h, &w);
-	if (err)
+	if (err) {
+		prof_dwarf_close(dwarf);
 		return err;
+	}
 
 	signal(SIGINT, on_sigint);
 	uint64_t start = now_ns(CLOCK_MONOTONIC), next = start, last_report = start;
@@ -172,7 +192,7 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 			sum->missed_deadlines += lost;
 			next += lost * h.period_ns;
 		}
-		err = sample_once(t, named ? &info : NULL, w, now - start, sum);
+		err = sample_once(t, dwarf, named ? &info : NULL, w, now - start, sum);
 		if (err) {
 			if (!t->ops->alive(t->priv))
 				err = 0,
@@ -199,6 +219,7 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 		}
 	}
 	sum->elapsed_ns = now_ns(CLOCK_MONOTONIC) - start;
+	prof_dwarf_close(dwarf);
 	int cerr = prof_writer_close(w, sum);
 	return err ?: cerr;
 }

@@ -5,7 +5,14 @@
 
 #include "prof.h"
 
+enum prof_unwind_mode {
+	PROF_UNWIND_FP,	   /* frame pointers: the fast path */
+	PROF_UNWIND_DWARF, /* DWARF CFI through libdwfl */
+	PROF_UNWIND_AUTO,  /* DWARF, and frame pointers where it finds no frames */
+};
+
 struct prof_record_opts {
+	enum prof_unwind_mode unwind;
 	double hz;	 /* samples per second asked for */
 	double seconds;	 /* how long to record */
 	const char *out; /* profile file */

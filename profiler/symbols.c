@@ -102,6 +102,11 @@ uint64_t prof_symbols_build_id_addr(const struct prof_symbols *s)
 	return s->build_id_len ? s->build_id_addr : 0;
 }
 
+struct Dwfl *prof_symbols_dwfl(struct prof_symbols *s)
+{
+	return s->dwfl;
+}
+
 uint64_t prof_symbols_address(struct prof_symbols *s, const char *name)
 {
 	int n = dwfl_module_getsymtab(s->mod);

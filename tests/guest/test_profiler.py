@@ -5,7 +5,8 @@ The workload guest (apps/workload) splits its time 50/30/20 between
 workload_a, workload_b and workload_c by construction and prints its own
 TSC accounting at exit. emberprof samples it through QEMU's gdbstub and the
 guest RAM file; every function's share of the profile must be within 2
-percentage points of the guest's own figures.
+percentage points of the guest's own figures: with frame pointers, and with
+DWARF CFI on workload-nofp (the same code built with -fomit-frame-pointer).
 """
 import os
 import re
@@ -20,35 +21,45 @@ import ember_qemu
 EMBERPROF = os.path.join(ROOT, "build", "tools", "emberprof")
 WORKLOAD = image_path("workload")
 FUNCS = ("workload_a", "workload_b", "workload_c")
+VARIANTS = [("workload", "fp"), ("workload-nofp", "dwarf")]
 
 
 def emberprof(*args, timeout=120):
     return subprocess.run([EMBERPROF, *args], capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
-    """Boots the workload for 14 s and records it at 1 kHz for 10 s."""
-    for path in (EMBERPROF, WORKLOAD):
+def record(work, app, unwind):
+    """Boots @app for 14 s and records it at 1 kHz for 10 s with @unwind."""
+    image = image_path(app)
+    for path in (EMBERPROF, image):
         if not os.path.exists(path):
             pytest.fail(f"{path} is missing: run `make images tools`")
-    work = tmp_path_factory.mktemp("prof")
-    sock, ram, prof = work / "gdb.sock", work / "ram", work / "workload.prof"
+    sock, ram, prof = work / "gdb.sock", work / "ram", work / f"{app}.prof"
     extra = ["-gdb", f"unix:{sock},server=on,wait=off",
              "-object", f"memory-backend-file,id=ram0,size=128M,mem-path={ram},share=on",
              "-machine", "memory-backend=ram0"]
-    cmd = ember_qemu.qemu_command(WORKLOAD, "-- 14", "tcg", "128M", extra)
+    cmd = ember_qemu.qemu_command(image, "-- 14", "tcg", "128M", extra)
     qemu = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while not sock.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        rec = emberprof("record", "--qemu", f"unix:{sock}", "--ram", str(ram), "--elf", WORKLOAD,
-                        "-F", "1000", "-d", "10", "-o", str(prof), "-q")
+        rec = emberprof("record", "--qemu", f"unix:{sock}", "--ram", str(ram), "--elf", image,
+                        "-F", "1000", "-d", "10", "-o", str(prof), "-q", "--unwind", unwind)
         out, err = qemu.communicate(timeout=180)
     finally:
         qemu.kill()
     return {"record": rec, "console": out, "qemu_status": qemu.returncode, "profile": prof}
+
+
+_runs = {}
+
+
+@pytest.fixture(scope="module", params=VARIANTS, ids=[f"{a}-{u}" for a, u in VARIANTS])
+def recorded(request, tmp_path_factory):
+    if request.param not in _runs:
+        _runs[request.param] = record(tmp_path_factory.mktemp("prof"), *request.param)
+    return _runs[request.param]
 
 
 def shares_from_folded(text):
@@ -87,6 +98,12 @@ def test_stacks_are_rooted_at_the_thread(recorded):
     lines = [l for l in folded.splitlines() if "workload_a" in l]
     assert lines and all(l.startswith("main;") for l in lines), lines[:3]
     assert any(";spin " in l for l in lines)
+
+
+def test_unwind_modes_are_checked():
+    bad = emberprof("record", "--qemu", "unix:/nonexistent", "--ram", "/nonexistent",
+                    "--elf", WORKLOAD, "--unwind", "sideways")
+    assert bad.returncode != 0 and "--unwind takes fp, dwarf or auto" in bad.stderr
 
 
 def test_report_and_flame(recorded, tmp_path):
