@@ -6,7 +6,7 @@
  *   emberprof record --qemu GDB --ram FILE --elf GUEST.elf [-F HZ] [-d SEC] [-o FILE]
  *   emberprof report  [-i FILE] [--elf ELF] [--top N]
  *   emberprof flame   [-i FILE] [--elf ELF] [-o FILE.svg] [--title T]
- *   emberprof convert [-i FILE] [--elf ELF] --to folded|speedscope [-o FILE]
+ *   emberprof convert [-i FILE] [--elf ELF] --to folded|speedscope|pprof [-o FILE]
  *
  * record keeps raw addresses; the other verbs symbolize them with the ELF
  * named in the profile (or --elf). Errors are one line on stderr and a
@@ -30,22 +30,27 @@ struct cli {
 	const char *verb, *in, *out, *elf, *qemu, *ram, *xen, *to, *title, *unwind;
 	double hz, seconds;
 	unsigned top;
-	bool quiet;
+	bool quiet, bare, verbose;
+	uint64_t period_ns; /* from the profile read, for pprof */
 };
+
+static const char usage_text[] =
+	"usage: emberprof record (--xen DOMAIN | --qemu ADDR --ram FILE) --elf GUEST.elf\n"
+	"                        [-F HZ] [-d SECONDS] [-o FILE] [--unwind fp|dwarf|auto]\n"
+	"                        [-q] [-v] [--bare]\n"
+	"       emberprof report  [-i FILE] [--elf ELF] [--top N]\n"
+	"       emberprof flame   [-i FILE] [--elf ELF] [-o FILE.svg] [--title TEXT]\n"
+	"       emberprof convert [-i FILE] [--elf ELF] --to folded|speedscope|pprof [-o FILE]\n"
+	"\n"
+	"record: --xen takes a domain name or id (run in dom0 as root); --qemu takes\n"
+	"unix:PATH or tcp:HOST:PORT, QEMU's -gdb address, and --ram the file of its\n"
+	"memory-backend-file. -v prints the time per sample of each phase; --bare only\n"
+	"pauses, reads registers and unpauses (the cost floor, nothing recorded).\n"
+	"Defaults: -F 1000, -d 10, --unwind fp, profile file " DEFAULT_PROFILE ".\n";
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: emberprof record --xen DOMAIN --elf GUEST.elf [-F HZ] [-d SECONDS]\n"
-		"                        [-o FILE] [-q] [--unwind fp|dwarf|auto]  (dom0; DOMAIN: "
-		"name/id)\n"
-		"       emberprof record --qemu unix:PATH|tcp:HOST:PORT --ram FILE --elf "
-		"GUEST.elf\n"
-		"                        [-F HZ] [-d SECONDS] [-o FILE] [-q]\n"
-		"       emberprof report  [-i FILE] [--elf ELF] [--top N]\n"
-		"       emberprof flame   [-i FILE] [--elf ELF] [-o FILE.svg] [--title TEXT]\n"
-		"       emberprof convert [-i FILE] [--elf ELF] --to folded|speedscope [-o FILE]\n"
-		"Defaults: -F 1000, -d 10, profile file " DEFAULT_PROFILE ".\n");
+	fputs(usage_text, f);
 }
 
 static int fail(const char *what)
@@ -67,7 +72,7 @@ static int parse(int argc, char **argv, struct cli *c)
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage(argc < 2 ? stderr : stdout), argc < 2 ? -1 : 1;
 	c->verb = argv[1];
-	for (int o; (o = getopt_long(argc - 1, argv + 1, "F:d:o:i:qh", opts, NULL)) != -1;) {
+	for (int o; (o = getopt_long(argc - 1, argv + 1, "F:d:o:i:qvh", opts, NULL)) != -1;) {
 		char *end = NULL;
 		switch (o) {
 		case 'F': c->hz = strtod(optarg, &end); break;
@@ -79,6 +84,8 @@ static int parse(int argc, char **argv, struct cli *c)
 		case 'R': c->ram = optarg; break;
 		case 'X': c->xen = optarg; break;
 		case 'U': c->unwind = optarg; break;
+		case 'B': c->bare = true; break;
+		case 'v': c->verbose = true; break;
 		case 'e': c->elf = optarg; break;
 		case 't': c->to = optarg; break;
 		case 'L': c->title = optarg; break;
@@ -102,10 +109,13 @@ static int cmd_record(const struct cli *c)
 {
 	if (!c->elf || !(c->xen || (c->qemu && c->ram)) || (c->xen && c->qemu))
 		return fail("record needs --elf and either --xen DOMAIN or --qemu and --ram");
+	struct prof_phases phases;
 	struct prof_record_opts o = { .hz = c->hz,
 				      .seconds = c->seconds,
 				      .out = c->out ? c->out : DEFAULT_PROFILE,
-				      .quiet = c->quiet };
+				      .quiet = c->quiet,
+				      .bare = c->bare,
+				      .phases = &phases };
 	if (!c->unwind || !strcmp(c->unwind, "fp"))
 		o.unwind = PROF_UNWIND_FP;
 	else if (!strcmp(c->unwind, "dwarf"))
@@ -138,11 +148,17 @@ static int cmd_record(const struct cli *c)
 		sum.elapsed_ns ? sum.samples / (sum.elapsed_ns / 1e9) : 0.0,
 		(unsigned long long)sum.missed_deadlines, (unsigned long long)sum.truncated,
 		(unsigned long long)sum.unmapped, (unsigned long long)sum.errors, o.out);
+	if (c->verbose && sum.samples)
+		fprintf(stderr,
+			"emberprof: per sample: pause %.1f us, registers %.1f us, walk %.1f us, "
+			"unpause %.1f us\n",
+			phases.pause / 1e3 / sum.samples, phases.regs / 1e3 / sum.samples,
+			phases.walk / 1e3 / sum.samples, phases.unpause / 1e3 / sum.samples);
 	return err ? fail(prof_error()) : 0;
 }
 
 /* Reads a profile and symbolizes it into @set. */
-static int load(const struct cli *c, struct prof_stacks *set)
+static int load(struct cli *c, struct prof_stacks *set)
 {
 	struct prof_reader *r;
 	struct prof_file_header h;
@@ -150,6 +166,7 @@ static int load(const struct cli *c, struct prof_stacks *set)
 	const char *in = c->in ? c->in : DEFAULT_PROFILE;
 	if (prof_reader_open(in, &r, &h))
 		return -1;
+	c->period_ns = h.period_ns;
 	const char *elf = c->elf ? c->elf : h.elf;
 	if (prof_symbols_open(elf, &syms)) {
 		prof_reader_close(r);
@@ -210,6 +227,11 @@ static int w_speedscope(const struct cli *c, const struct prof_stacks *s, FILE *
 	return prof_write_speedscope(s, f, c->title);
 }
 
+static int w_pprof(const struct cli *c, const struct prof_stacks *s, FILE *f)
+{
+	return prof_write_pprof(s, f, c->period_ns);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c;
@@ -227,8 +249,10 @@ int main(int argc, char **argv)
 		writer = w_folded;
 	else if (!strcmp(c.verb, "convert") && c.to && !strcmp(c.to, "speedscope"))
 		writer = w_speedscope;
+	else if (!strcmp(c.verb, "convert") && c.to && !strcmp(c.to, "pprof"))
+		writer = w_pprof;
 	else if (!strcmp(c.verb, "convert"))
-		return fail("convert needs --to folded or --to speedscope");
+		return fail("convert needs --to folded, speedscope or pprof");
 	else
 		return fprintf(stderr, "emberprof: unknown command '%s' (see --help)\n", c.verb), 2;
 	struct prof_stacks *set = prof_stacks_new();

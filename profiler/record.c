@@ -103,29 +103,45 @@ static void unwind(struct prof_target *t, struct prof_dwarf *dwarf, const struct
 }
 
 /* One tick: every vCPU of the paused guest into the profile. */
+/* Adds the time since *@mark to *@phase and moves the mark. */
+static void lap(uint64_t *phase, uint64_t *mark)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	*phase += now - *mark;
+	*mark = now;
+}
+
 static int sample_once(struct prof_target *t, struct prof_dwarf *dwarf,
 		       const struct ember_debug_info *info, struct prof_writer *w, uint64_t time_ns,
+		       const struct prof_record_opts *o, struct prof_phases *ph,
 		       struct prof_summary *sum)
 {
+	uint64_t mark = now_ns(CLOCK_MONOTONIC);
 	int err = t->ops->pause(t->priv);
 	if (err)
 		return err;
+	lap(&ph->pause, &mark);
 	int n = t->ops->nr_vcpus(t->priv);
 	for (int v = 0; v < n && !err; v++) {
 		struct prof_regs regs;
 		struct prof_sample s = { .time_ns = time_ns, .vcpu = (uint16_t)v };
 		err = t->ops->get_regs(t->priv, v, &regs);
+		lap(&ph->regs, &mark);
 		if (err)
 			break;
+		sum->samples++;
+		if (o->bare)
+			continue;
 		unwind(t, dwarf, &regs, &s.stack);
 		name_thread(t, info, &regs, &s);
 		s.flags |= s.stack.flags;
-		sum->samples++;
 		sum->truncated += !!(s.flags & PROF_STACK_TRUNCATED);
 		sum->unmapped += !!(s.flags & PROF_STACK_UNMAPPED);
 		err = prof_writer_sample(w, &s);
+		lap(&ph->walk, &mark);
 	}
 	int err2 = t->ops->unpause(t->priv);
+	lap(&ph->unpause, &mark);
 	return err ?: err2;
 }
 
@@ -183,6 +199,7 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 	signal(SIGINT, on_sigint);
 	uint64_t start = now_ns(CLOCK_MONOTONIC), next = start, last_report = start;
 	uint64_t rng = 0x9e3779b97f4a7c15ull, last_alive = start;
+	struct prof_phases phases = { 0 };
 	uint64_t end = start + (uint64_t)(o->seconds * 1e9);
 	while (!interrupted && next < end) {
 		sleep_until(next);
@@ -192,7 +209,7 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 			sum->missed_deadlines += lost;
 			next += lost * h.period_ns;
 		}
-		err = sample_once(t, dwarf, named ? &info : NULL, w, now - start, sum);
+		err = sample_once(t, dwarf, named ? &info : NULL, w, now - start, o, &phases, sum);
 		if (err) {
 			if (!t->ops->alive(t->priv))
 				err = 0,
@@ -219,6 +236,8 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 		}
 	}
 	sum->elapsed_ns = now_ns(CLOCK_MONOTONIC) - start;
+	if (o->phases)
+		*o->phases = phases;
 	prof_dwarf_close(dwarf);
 	int cerr = prof_writer_close(w, sum);
 	return err ?: cerr;

@@ -13,10 +13,17 @@ enum prof_unwind_mode {
 
 struct prof_record_opts {
 	enum prof_unwind_mode unwind;
-	double hz;	 /* samples per second asked for */
-	double seconds;	 /* how long to record */
-	const char *out; /* profile file */
-	bool quiet;	 /* no progress line */
+	double hz;		    /* samples per second asked for */
+	double seconds;		    /* how long to record */
+	const char *out;	    /* profile file */
+	bool quiet;		    /* no progress line */
+	bool bare;		    /* only pause, read registers, unpause: the cost floor */
+	struct prof_phases *phases; /* if set, filled with the time spent per phase */
+};
+
+/* Where sampling time goes, summed over the run (monotonic ns). */
+struct prof_phases {
+	uint64_t pause, regs, walk, unpause; /* walk includes naming the thread */
 };
 
 /*

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # libFuzzer harnesses (clang -fsanitize=fuzzer,address,undefined) for the
 # pure code that parses untrusted input: the xenstore reply codec, the
-# kernel command line and the PVH start info. Included from tests/unit/unit.mk.
+# kernel command line, the PVH start info and emberprof's profile file reader.
+# Included from tests/unit/unit.mk.
 #
 # Each tests/fuzz/fuzz_<target>.c is linked with the kernel sources it covers,
 # compiled for the host by clang with the kernel's headers, coverage
@@ -28,17 +29,20 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS := $(HOST_CFLAGS) $(FUZZ_SAN)
 
 # target:max_len (bytes) of each input.
-fuzz-targets := xs_msg:4200 cmdline:4096 pvh:8192
+fuzz-targets := xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192
 fuzz-names := $(foreach t,$(fuzz-targets),$(firstword $(subst :, ,$(t))))
 fuzz-bins := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(fuzz-names))
 
 FUZZ_DEFS-xen/xs_msg.c := -Ixen/include
 FUZZ_DEFS-tests/fuzz/fuzz_xs_msg.c := -Ixen/include
+fuzz-prof-src := profiler/errors.c profiler/prof_file.c
+$(foreach f,$(fuzz-prof-src) tests/fuzz/fuzz_prof_file.c,$(eval FUZZ_DEFS-$(f) := -Iprofiler))
 
 fuzz-kobj = $(patsubst %,$(FUZZ_DIR)/obj/%.o,$(1))
 $(FUZZ_DIR)/fuzz_xs_msg: $(call fuzz-kobj,xen/xs_msg.c)
 $(FUZZ_DIR)/fuzz_cmdline: $(call fuzz-kobj,kernel/cmdline.c)
 $(FUZZ_DIR)/fuzz_pvh: $(call fuzz-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
+$(FUZZ_DIR)/fuzz_prof_file: $(call fuzz-kobj,$(fuzz-prof-src))
 
 .PHONY: fuzz fuzz-smoke fuzz-run fuzz-check
 
@@ -83,7 +87,7 @@ fail=; for spec in $(fuzz-targets); do \
 	secs=$$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' $$log); \
 	cov=$$(grep -o 'cov: [0-9]*' $$log | tail -n1 | cut -d' ' -f2); \
 	ft=$$(grep -o 'ft: [0-9]*' $$log | tail -n1 | cut -d' ' -f2); \
-	printf '  FUZZ    %-8s %-6s %9s runs in %4ss, cov %4s, ft %4s, new inputs %4s  %s\n' \
+	printf '  FUZZ    %-9s %-6s %9s runs in %4ss, cov %4s, ft %4s, new inputs %4s  %s\n' \
 		$$t $$res "$${runs:--}" "$${secs:--}" "$${cov:--}" "$${ft:--}" \
 		"$$(ls $$work | wc -l)" $$log; \
 	if [ $$res != ok ]; then tail -n 40 $$log | sed 's/^/    /'; \
@@ -108,4 +112,4 @@ fuzz-run: $(FUZZ_DIR)/fuzz_$(FUZZ_TARGET)
 	$(Q)$< $(FUZZ_ARGS)
 
 -include $(patsubst %,$(FUZZ_DIR)/obj/%.d,$(patsubst %,tests/fuzz/fuzz_%.c,$(fuzz-names)) \
-	xen/xs_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c)
+	xen/xs_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c $(fuzz-prof-src))

@@ -31,9 +31,13 @@ UNIT_DEFS-tests/unit/test_pv_start_info.c := -Ixen/include
 prof-outputs-src := profiler/errors.c profiler/stacks.c profiler/folded.c profiler/report.c \
 	profiler/flame.c profiler/speedscope.c profiler/text.c
 $(foreach f,$(prof-outputs-src) tests/unit/test_prof_outputs.c,$(eval UNIT_DEFS-$(f) := -Iprofiler))
+# The pprof writer (zlib): checked by gunzipping and decoding its output.
+prof-pprof-src := profiler/errors.c profiler/stacks.c profiler/pprof.c
+$(foreach f,$(prof-pprof-src) tests/unit/test_prof_pprof.c,$(eval UNIT_DEFS-$(f) := -Iprofiler))
+UNIT_LIBS-test_prof_pprof := -lz
 
 unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info fuzz_findings \
-	prof_unwind prof_outputs
+	prof_unwind prof_outputs prof_pprof
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
 # The kernel sources each test binary links, besides the test itself.
@@ -62,6 +66,7 @@ $(UNIT_DIR)/prof_fixture.elf: tests/unit/data/prof_fixture.c
 		-o $@ $<
 $(UNIT_DIR)/test_fuzz_findings: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 $(UNIT_DIR)/test_prof_outputs: $(call unit-kobj,$(prof-outputs-src))
+$(UNIT_DIR)/test_prof_pprof: $(call unit-kobj,$(prof-pprof-src))
 
 $(unit-bins): $(UNIT_DIR)/test_%: $(UNIT_DIR)/obj/tests/unit/test_%.c.o
 	@$(if $(Q),echo "  HOSTLD  $@")
@@ -83,7 +88,7 @@ unit-test: $(unit-bins)
 
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
 	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
-	xen/xs_msg.c xen/pv_start_info.c $(PROF_UNWIND_SRC) $(prof-outputs-src)
+	xen/xs_msg.c xen/pv_start_info.c $(PROF_UNWIND_SRC) $(prof-outputs-src) $(prof-pprof-src)
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
 
 include tests/fuzz/fuzz.mk
