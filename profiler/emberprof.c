@@ -31,20 +31,22 @@ struct cli {
 	double hz, seconds;
 	unsigned top;
 	bool quiet, bare, verbose;
-	uint64_t period_ns; /* from the profile read, for pprof */
+	uint64_t period_ns;		/* from the profile read, for pprof */
+	unsigned long long max_samples; /* record: stop after this many (0: no limit) */
 };
 
 static const char usage_text[] =
 	"usage: emberprof record (--xen DOMAIN | --qemu ADDR --ram FILE) --elf GUEST.elf\n"
 	"                        [-F HZ] [-d SECONDS] [-o FILE] [--unwind fp|dwarf|auto]\n"
-	"                        [-q] [-v] [--bare]\n"
+	"                        [-n SAMPLES] [-q] [-v] [--bare]\n"
 	"       emberprof report  [-i FILE] [--elf ELF] [--top N]\n"
 	"       emberprof flame   [-i FILE] [--elf ELF] [-o FILE.svg] [--title TEXT]\n"
 	"       emberprof convert [-i FILE] [--elf ELF] --to folded|speedscope|pprof [-o FILE]\n"
 	"\n"
 	"record: --xen takes a domain name or id (run in dom0 as root); --qemu takes\n"
 	"unix:PATH or tcp:HOST:PORT, QEMU's -gdb address, and --ram the file of its\n"
-	"memory-backend-file. -v prints the time per sample of each phase; --bare only\n"
+	"memory-backend-file. -n stops after that many samples (or -d, whichever first).\n"
+	"-v prints the time per sample of each phase; --bare only\n"
 	"pauses, reads registers and unpauses (the cost floor, nothing recorded).\n"
 	"Defaults: -F 1000, -d 10, --unwind fp, profile file " DEFAULT_PROFILE ".\n";
 
@@ -62,17 +64,25 @@ static int fail(const char *what)
 static int parse(int argc, char **argv, struct cli *c)
 {
 	static const struct option opts[] = {
-		{ "qemu", required_argument, 0, 'Q' }, { "ram", required_argument, 0, 'R' },
-		{ "xen", required_argument, 0, 'X' },  { "unwind", required_argument, 0, 'U' },
-		{ "elf", required_argument, 0, 'e' },  { "to", required_argument, 0, 't' },
-		{ "top", required_argument, 0, 'T' },  { "title", required_argument, 0, 'L' },
-		{ "help", no_argument, 0, 'h' },       { 0, 0, 0, 0 },
+		{ "qemu", required_argument, 0, 'Q' },
+		{ "ram", required_argument, 0, 'R' },
+		{ "xen", required_argument, 0, 'X' },
+		{ "unwind", required_argument, 0, 'U' },
+		{ "bare", no_argument, 0, 'B' },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "samples", required_argument, 0, 'n' },
+		{ "elf", required_argument, 0, 'e' },
+		{ "to", required_argument, 0, 't' },
+		{ "top", required_argument, 0, 'T' },
+		{ "title", required_argument, 0, 'L' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
 	};
 	*c = (struct cli){ .hz = 1000, .seconds = 10, .top = 10, .title = "Ember guest" };
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage(argc < 2 ? stderr : stdout), argc < 2 ? -1 : 1;
 	c->verb = argv[1];
-	for (int o; (o = getopt_long(argc - 1, argv + 1, "F:d:o:i:qvh", opts, NULL)) != -1;) {
+	for (int o; (o = getopt_long(argc - 1, argv + 1, "F:d:o:i:n:qvh", opts, NULL)) != -1;) {
 		char *end = NULL;
 		switch (o) {
 		case 'F': c->hz = strtod(optarg, &end); break;
@@ -84,6 +94,7 @@ static int parse(int argc, char **argv, struct cli *c)
 		case 'R': c->ram = optarg; break;
 		case 'X': c->xen = optarg; break;
 		case 'U': c->unwind = optarg; break;
+		case 'n': c->max_samples = strtoull(optarg, &end, 10); break;
 		case 'B': c->bare = true; break;
 		case 'v': c->verbose = true; break;
 		case 'e': c->elf = optarg; break;
@@ -115,6 +126,7 @@ static int cmd_record(const struct cli *c)
 				      .out = c->out ? c->out : DEFAULT_PROFILE,
 				      .quiet = c->quiet,
 				      .bare = c->bare,
+				      .max_samples = c->max_samples,
 				      .phases = &phases };
 	if (!c->unwind || !strcmp(c->unwind, "fp"))
 		o.unwind = PROF_UNWIND_FP;

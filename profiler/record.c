@@ -201,7 +201,7 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 	uint64_t rng = 0x9e3779b97f4a7c15ull, last_alive = start;
 	struct prof_phases phases = { 0 };
 	uint64_t end = start + (uint64_t)(o->seconds * 1e9);
-	while (!interrupted && next < end) {
+	while (!interrupted && next < end && (!o->max_samples || sum->samples < o->max_samples)) {
 		sleep_until(next);
 		uint64_t now = now_ns(CLOCK_MONOTONIC);
 		if (now >= next + h.period_ns) { /* a whole period late: skip the lost ticks */

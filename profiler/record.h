@@ -18,6 +18,7 @@ struct prof_record_opts {
 	const char *out;	    /* profile file */
 	bool quiet;		    /* no progress line */
 	bool bare;		    /* only pause, read registers, unpause: the cost floor */
+	uint64_t max_samples;	    /* stop after this many samples (0: only the duration counts) */
 	struct prof_phases *phases; /* if set, filled with the time spent per phase */
 };
 

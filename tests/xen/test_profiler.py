@@ -10,32 +10,35 @@ import re
 
 import pytest
 
-from .xen_rig import PROFILED_FLAVOURS, cannot_run_reason
+from .xen_rig import PROFILED_APPS, PROFILED_FLAVOURS, cannot_run_reason
 
 REASON = cannot_run_reason()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"Xen rig cannot run here: {REASON}")
 FUNCS = ("workload_a", "workload_b", "workload_c")
 
 
-def profile(rig, flavour):
-    name = f"workload-{flavour}"
+CASES = [(fl, app) for fl in PROFILED_FLAVOURS for app, _ in PROFILED_APPS]
+
+
+def profile(rig, flavour, app="workload"):
+    name = f"{app}-{flavour}"
     res = rig.result(name)
     hook = (res.get("hook") or {}).get("output", "")
     return res, hook, rig.text(f"{name}/console.log"), rig.explain(name)
 
 
-@pytest.mark.parametrize("flavour", PROFILED_FLAVOURS)
-def test_record_in_dom0(rig, flavour):
-    res, hook, _, msg = profile(rig, flavour)
+@pytest.mark.parametrize("flavour,app", CASES)
+def test_record_in_dom0(rig, flavour, app):
+    res, hook, _, msg = profile(rig, flavour, app)
     assert "emberprof-status=0" in hook, msg
     m = re.search(r"emberprof: (\d+) samples in [\d.]+ s .*, (\d+) errors", hook)
-    assert m and int(m.group(1)) >= 3000 and m.group(2) == "0", msg
+    assert m and int(m.group(1)) >= 6000 and m.group(2) == "0", msg
     assert res["ended"] == "poweroff", msg
 
 
-@pytest.mark.parametrize("flavour", PROFILED_FLAVOURS)
-def test_shares_match_the_guests_accounting(rig, flavour):
-    res, hook, console, msg = profile(rig, flavour)
+@pytest.mark.parametrize("flavour,app", CASES)
+def test_shares_match_the_guests_accounting(rig, flavour, app):
+    res, hook, console, msg = profile(rig, flavour, app)
     m = re.search(r"workload: a=([\d.]+)% b=([\d.]+)% c=([\d.]+)%", console)
     assert m, msg
     guest = dict(zip(FUNCS, map(float, m.groups())))

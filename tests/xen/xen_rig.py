@@ -88,17 +88,23 @@ def ember_guest(work, app, flavour, args=None, case=None, timeout=60, hook=None)
 EMBERPROF = os.path.join(ROOT, "build", "tools", "emberprof")
 
 
-def profiled_workload(work, flavour):
+# (app, unwinder): frame pointers on the workload, DWARF CFI on the same code
+# built with -fomit-frame-pointer.
+PROFILED_APPS = (("workload", "fp"), ("workload-nofp", "dwarf"))
+
+
+def profiled_workload(work, flavour, app="workload", unwind="fp"):
     """The workload guest, sampled by emberprof in dom0 while it runs."""
-    elf = f"/rig/files/workload-{flavour}.elf"
-    prof = f"/tmp/workload-{flavour}.prof"
-    # As many samples as the rig allows (~500/s under TCG) for 25 s: the
-    # 2-point tolerance is then beyond 3 standard errors of a sampled share.
-    hook = (f"/rig/files/emberprof record --xen $DOMID --elf {elf} -F 1000 -d 25 -o {prof} -q; "
+    elf = f"/rig/files/{app}-{flavour}.elf"
+    prof = f"/tmp/{app}-{flavour}.prof"
+    # 10,000 samples (~400/s under TCG, so ~25 s; at most 34 s): the 2-point
+    # tolerance is then 4 standard errors of a sampled share.
+    hook = (f"/rig/files/emberprof record --xen $DOMID --elf {elf} -F 1000 -n 10000 -d 34 "
+            f"-o {prof} -q --unwind {unwind}; "
             f"echo emberprof-status=$?; /rig/files/emberprof convert --to folded -i {prof}; "
             f"/rig/files/emberprof record --xen no-such-domain --elf {elf}; "
             f"echo bad-domain-status=$?")
-    g = ember_guest(work, "workload", flavour, args="40", timeout=180)
+    g = ember_guest(work, app, flavour, args="40", timeout=180)
     g.update(hook=hook, hook_delay=2, hook_timeout=150)
     return g
 
@@ -113,14 +119,16 @@ def ember_files():
     """Files dom0 needs besides the guests: the profiler and the ELFs it reads."""
     files = [[EMBERPROF, "/rig/files/emberprof"]]
     for fl in PROFILED_FLAVOURS:
-        files.append([ember_image("workload", fl), f"/rig/files/workload-{fl}.elf"])
+        for app, _ in PROFILED_APPS:
+            files.append([ember_image(app, fl), f"/rig/files/{app}-{fl}.elf"])
     return files
 
 
 def ember_guests(work):
     batch = []
     for fl in PROFILED_FLAVOURS:
-        batch.append(profiled_workload(work, fl))
+        for app, unwind in PROFILED_APPS:
+            batch.append(profiled_workload(work, fl, app, unwind))
     for fl in FLAVOURS:
         batch.append(ember_guest(work, "hello", fl))
         batch.append(ember_guest(work, "selftest", fl, timeout=300))
