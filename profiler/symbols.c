@@ -15,9 +15,19 @@
 
 #include "prof.h"
 
-#define MAX_INLINE 16
+#define MAX_INLINE  16
+#define CACHE_SLOTS 16384 /* direct-mapped: profiles revisit few distinct pcs */
+#define CACHE_NAMES 8
+
+/* One looked-up address: the key includes whether it was a return address. */
+struct lookup_cache {
+	uint64_t key; /* (pc << 1 | is_return_address) + 1; 0: empty */
+	int n;
+	const char *names[CACHE_NAMES];
+};
 
 struct prof_symbols {
+	struct lookup_cache *cache;
 	Dwfl *dwfl;
 	Dwfl_Module *mod;
 	const unsigned char *build_id;
@@ -35,6 +45,7 @@ int prof_symbols_open(const char *elf_path, struct prof_symbols **out)
 	struct prof_symbols *s = calloc(1, sizeof(*s));
 	if (!s)
 		return prof_fail(ENOMEM, "out of memory");
+	s->cache = calloc(CACHE_SLOTS, sizeof(*s->cache)); /* NULL: lookups go uncached */
 	s->dwfl = dwfl_begin(&offline_callbacks);
 	if (!s->dwfl) {
 		free(s);
@@ -77,8 +88,30 @@ static int inline_names(struct prof_symbols *s, Dwarf_Addr addr, const char **na
 	return n;
 }
 
+static int lookup_uncached(struct prof_symbols *s, uint64_t pc, bool is_return_address,
+			   const char **names, int max);
+
 int prof_symbols_lookup(struct prof_symbols *s, uint64_t pc, bool is_return_address,
 			const char **names, int max)
+{
+	uint64_t key = (pc << 1 | is_return_address) + 1;
+	struct lookup_cache *c =
+		s->cache ? &s->cache[(key * 0x9e3779b97f4a7c15ull) >> 50 & (CACHE_SLOTS - 1)]
+			 : NULL;
+	if (!c || max > CACHE_NAMES)
+		return lookup_uncached(s, pc, is_return_address, names, max);
+	if (c->key != key) {
+		c->key = key;
+		c->n = lookup_uncached(s, pc, is_return_address, c->names, CACHE_NAMES);
+	}
+	int n = c->n < max ? c->n : max;
+	for (int i = 0; i < n; i++)
+		names[i] = c->names[i];
+	return n;
+}
+
+static int lookup_uncached(struct prof_symbols *s, uint64_t pc, bool is_return_address,
+			   const char **names, int max)
 {
 	Dwarf_Addr addr = pc - (is_return_address && pc ? 1 : 0);
 	if (max <= 0)
@@ -127,5 +160,6 @@ void prof_symbols_close(struct prof_symbols *s)
 		return;
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
+	free(s->cache);
 	free(s);
 }
