@@ -8,6 +8,7 @@
  *   emberprof flame   [-i FILE] [--elf ELF] [-o FILE.svg] [--title T]
  *   emberprof convert [-i FILE] [--elf ELF] --to folded|speedscope|pprof [-o FILE]
  *
+ * top samples like record and redraws the hottest functions every second.
  * record keeps raw addresses; the other verbs symbolize them with the ELF
  * named in the profile (or --elf). Errors are one line on stderr and a
  * non-zero exit. (`top` and DWARF unwinding come with the next increment.)
@@ -39,6 +40,8 @@ static const char usage_text[] =
 	"usage: emberprof record (--xen DOMAIN | --qemu ADDR --ram FILE) --elf GUEST.elf\n"
 	"                        [-F HZ] [-d SECONDS] [-o FILE] [--unwind fp|dwarf|auto]\n"
 	"                        [-n SAMPLES] [-q] [-v] [--bare]\n"
+	"       emberprof top    (--xen DOMAIN | --qemu ADDR --ram FILE) --elf GUEST.elf\n"
+	"                        [-F HZ] [-d SECONDS] [--unwind fp|dwarf|auto]\n"
 	"       emberprof report  [-i FILE] [--elf ELF] [--top N]\n"
 	"       emberprof flame   [-i FILE] [--elf ELF] [-o FILE.svg] [--title TEXT]\n"
 	"       emberprof convert [-i FILE] [--elf ELF] --to folded|speedscope|pprof [-o FILE]\n"
@@ -116,10 +119,50 @@ static int parse(int argc, char **argv, struct cli *c)
 	return 0;
 }
 
-static int cmd_record(const struct cli *c)
+/* The live top view: every second, the hottest functions since the start. */
+struct top_state {
+	const struct cli *c;
+	struct prof_symbols *syms;
+	struct prof_stacks *set;
+	int err;
+};
+
+static void top_sample(const struct prof_sample *s, void *arg)
+{
+	struct top_state *ts = arg;
+	if (!ts->err)
+		ts->err = prof_resolve(ts->syms, s, ts->set);
+}
+
+static void top_second(const struct prof_summary *sum, void *arg)
+{
+	struct top_state *ts = arg;
+	printf("\033[H\033[2J"); /* home, clear: a full-screen refresh */
+	printf("emberprof top: %s %s, %llu samples, %llu missed deadlines (Ctrl-C to quit)\n\n",
+	       ts->c->xen ? "xen domain" : "qemu", ts->c->xen ? ts->c->xen : ts->c->qemu,
+	       (unsigned long long)sum->samples, (unsigned long long)sum->missed_deadlines);
+	prof_write_report(ts->set, stdout, 0);
+	fflush(stdout);
+}
+
+static int parse_unwind(const struct cli *c, enum prof_unwind_mode *mode)
+{
+	if (!c->unwind || !strcmp(c->unwind, "fp"))
+		*mode = PROF_UNWIND_FP;
+	else if (!strcmp(c->unwind, "dwarf"))
+		*mode = PROF_UNWIND_DWARF;
+	else if (!strcmp(c->unwind, "auto"))
+		*mode = PROF_UNWIND_AUTO;
+	else
+		return -1;
+	return 0;
+}
+
+static int cmd_record(const struct cli *c, bool top)
 {
 	if (!c->elf || !(c->xen || (c->qemu && c->ram)) || (c->xen && c->qemu))
-		return fail("record needs --elf and either --xen DOMAIN or --qemu and --ram");
+		return fail(top ? "top needs --elf and either --xen DOMAIN or --qemu and --ram"
+				: "record needs --elf and either --xen DOMAIN or --qemu and --ram");
 	struct prof_phases phases;
 	struct prof_record_opts o = { .hz = c->hz,
 				      .seconds = c->seconds,
@@ -128,13 +171,7 @@ static int cmd_record(const struct cli *c)
 				      .bare = c->bare,
 				      .max_samples = c->max_samples,
 				      .phases = &phases };
-	if (!c->unwind || !strcmp(c->unwind, "fp"))
-		o.unwind = PROF_UNWIND_FP;
-	else if (!strcmp(c->unwind, "dwarf"))
-		o.unwind = PROF_UNWIND_DWARF;
-	else if (!strcmp(c->unwind, "auto"))
-		o.unwind = PROF_UNWIND_AUTO;
-	else
+	if (parse_unwind(c, &o.unwind))
 		return fail("--unwind takes fp, dwarf or auto");
 	struct prof_symbols *syms;
 	struct prof_target t;
@@ -148,7 +185,18 @@ static int cmd_record(const struct cli *c)
 	snprintf(desc, sizeof(desc), "%s %s", c->xen ? "xen domain" : "qemu",
 		 c->xen ? c->xen : c->qemu);
 	struct prof_summary sum;
+	struct top_state ts = { c, syms, top ? prof_stacks_new() : NULL, 0 };
+	if (top) {
+		if (!ts.set)
+			return fail("out of memory");
+		o.out = NULL; /* a live view keeps no file */
+		o.quiet = true;
+		o.on_sample = top_sample;
+		o.on_second = top_second;
+		o.arg = &ts;
+	}
 	int err = prof_record(&t, syms, desc, c->elf, &o, &sum);
+	prof_stacks_free(ts.set);
 	t.ops->close(t.priv);
 	prof_symbols_close(syms);
 	if (err && !sum.samples)
@@ -156,10 +204,11 @@ static int cmd_record(const struct cli *c)
 	fprintf(stderr,
 		"%semberprof: %llu samples in %.1f s (%.0f/s), %llu missed deadlines, "
 		"%llu truncated, %llu unmapped stacks, %llu errors -> %s\n",
-		c->quiet ? "" : "\n", (unsigned long long)sum.samples, sum.elapsed_ns / 1e9,
+		c->quiet && !top ? "" : "\n", (unsigned long long)sum.samples, sum.elapsed_ns / 1e9,
 		sum.elapsed_ns ? sum.samples / (sum.elapsed_ns / 1e9) : 0.0,
 		(unsigned long long)sum.missed_deadlines, (unsigned long long)sum.truncated,
-		(unsigned long long)sum.unmapped, (unsigned long long)sum.errors, o.out);
+		(unsigned long long)sum.unmapped, (unsigned long long)sum.errors,
+		o.out ? o.out : "(no file)");
 	if (c->verbose && sum.samples)
 		fprintf(stderr,
 			"emberprof: per sample: pause %.1f us, registers %.1f us, walk %.1f us, "
@@ -250,8 +299,8 @@ int main(int argc, char **argv)
 	int p = parse(argc, argv, &c);
 	if (p)
 		return p < 0 ? 2 : 0;
-	if (!strcmp(c.verb, "record"))
-		return cmd_record(&c);
+	if (!strcmp(c.verb, "record") || !strcmp(c.verb, "top"))
+		return cmd_record(&c, !strcmp(c.verb, "top"));
 	int (*writer)(const struct cli *, const struct prof_stacks *, FILE *) = NULL;
 	if (!strcmp(c.verb, "report"))
 		writer = w_report;

@@ -137,7 +137,9 @@ static int sample_once(struct prof_target *t, struct prof_dwarf *dwarf,
 		s.flags |= s.stack.flags;
 		sum->truncated += !!(s.flags & PROF_STACK_TRUNCATED);
 		sum->unmapped += !!(s.flags & PROF_STACK_UNMAPPED);
-		err = prof_writer_sample(w, &s);
+		if (o->on_sample)
+			o->on_sample(&s, o->arg);
+		err = w ? prof_writer_sample(w, &s) : 0;
 		lap(&ph->walk, &mark);
 	}
 	int err2 = t->ops->unpause(t->priv);
@@ -190,7 +192,8 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 		err = prof_dwarf_open(syms, &dwarf);
 	dwarf_falls_back = o->unwind == PROF_UNWIND_AUTO;
 	struct prof_writer *w = NULL;
-	err = err ?: prof_writer_open(o->out, &h, &w);
+	if (o->out)
+		err = err ?: prof_writer_open(o->out, &h, &w);
 	if (err) {
 		prof_dwarf_close(dwarf);
 		return err;
@@ -228,10 +231,13 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 				break;
 			}
 		}
-		if (!o->quiet && now - last_report >= 1000000000ull) {
-			fprintf(stderr, "\remberprof: %llu samples, %llu missed deadlines",
-				(unsigned long long)sum->samples,
-				(unsigned long long)sum->missed_deadlines);
+		if (now - last_report >= 1000000000ull) {
+			if (o->on_second)
+				o->on_second(sum, o->arg);
+			else if (!o->quiet)
+				fprintf(stderr, "\remberprof: %llu samples, %llu missed deadlines",
+					(unsigned long long)sum->samples,
+					(unsigned long long)sum->missed_deadlines);
 			last_report = now;
 		}
 	}
@@ -239,6 +245,6 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 	if (o->phases)
 		*o->phases = phases;
 	prof_dwarf_close(dwarf);
-	int cerr = prof_writer_close(w, sum);
+	int cerr = w ? prof_writer_close(w, sum) : 0;
 	return err ?: cerr;
 }

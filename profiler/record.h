@@ -20,6 +20,10 @@ struct prof_record_opts {
 	bool bare;		    /* only pause, read registers, unpause: the cost floor */
 	uint64_t max_samples;	    /* stop after this many samples (0: only the duration counts) */
 	struct prof_phases *phases; /* if set, filled with the time spent per phase */
+	/* Live consumers (emberprof top): each sample, and once a second. */
+	void (*on_sample)(const struct prof_sample *s, void *arg);
+	void (*on_second)(const struct prof_summary *sum, void *arg);
+	void *arg;
 };
 
 /* Where sampling time goes, summed over the run (monotonic ns). */

@@ -142,3 +142,26 @@ def test_bad_input_is_a_one_line_error(recorded, tmp_path):
     gone = emberprof("record", "--qemu", f"unix:{tmp_path}/nosock", "--ram", str(tmp_path / "r"),
                      "--elf", WORKLOAD, "-d", "1")
     one_line_error(gone)
+
+
+def test_top_redraws_the_hottest_functions(tmp_path):
+    sock, ram = tmp_path / "gdb.sock", tmp_path / "ram"
+    extra = ["-gdb", f"unix:{sock},server=on,wait=off",
+             "-object", f"memory-backend-file,id=ram0,size=128M,mem-path={ram},share=on",
+             "-machine", "memory-backend=ram0"]
+    qemu = subprocess.Popen(ember_qemu.qemu_command(WORKLOAD, "-- 6", "tcg", "128M", extra),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        top = emberprof("top", "--qemu", f"unix:{sock}", "--ram", str(ram), "--elf", WORKLOAD,
+                        "-F", "500", "-d", "3.5")
+        qemu.wait(timeout=120)
+    finally:
+        qemu.kill()
+    assert top.returncode == 0, top.stderr
+    assert top.stdout.count("\033[2J") >= 2, "top should redraw every second"
+    last = top.stdout.rsplit("\033[2J", 1)[1]
+    assert "emberprof top: qemu" in last and "workload_a" in last and "spin" in last
+    assert "(no file)" in top.stderr
