@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Turning raw samples into named stacks: the thread at the root, then the
+ * Turning raw samples into named stacks: the thread at the root (as
+ * "[thread NAME]", so it cannot be mistaken for a function), then the
  * frames from outermost to innermost, each address expanded into its inline
  * chain. Walks that stopped early keep a visible marker right below the
  * thread, where the missing outer frames would be: "[truncated]" or
@@ -21,9 +22,13 @@ int prof_resolve(struct prof_symbols *syms, const struct prof_sample *s, struct 
 	const char *names[MAX_NAMES];
 	unsigned n = 0;
 	char buf[32];
-	const char *root = s->flags & PROF_STACK_IDLE ? "[idle]"
-			   : s->thread[0]	      ? s->thread
-						      : "[unknown thread]";
+	char root[PROF_THREAD_NAME + 16];
+	if (s->flags & PROF_STACK_IDLE)
+		snprintf(root, sizeof(root), "[idle]");
+	else if (s->thread[0])
+		snprintf(root, sizeof(root), "[thread %s]", s->thread);
+	else
+		snprintf(root, sizeof(root), "[unknown thread]");
 	names[n++] = prof_stacks_intern(set, root);
 	if (s->flags & PROF_STACK_TRUNCATED)
 		names[n++] = prof_stacks_intern(set, "[truncated]");

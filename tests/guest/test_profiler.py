@@ -96,7 +96,7 @@ def test_shares_match_the_guests_accounting(recorded):
 def test_stacks_are_rooted_at_the_thread(recorded):
     folded = emberprof("convert", "--to", "folded", "-i", str(recorded["profile"])).stdout
     lines = [l for l in folded.splitlines() if "workload_a" in l]
-    assert lines and all(l.startswith("main;") for l in lines), lines[:3]
+    assert lines and all(l.startswith("[thread main];") for l in lines), lines[:3]
     assert any(";spin " in l for l in lines)
 
 

@@ -46,7 +46,7 @@ def test_shares_match_the_guests_accounting(rig, flavour, app):
     for line in hook.splitlines():
         if m := re.match(r"^(\S+) (\d+)$", line):
             frames = m.group(1).split(";")
-            assert frames[0] == "main" or frames[0] == "[idle]" or "workload" not in line, line
+            assert frames[0] in ("[thread main]", "[idle]") or "workload" not in line, line
             for f in FUNCS:
                 counts[f] += int(m.group(2)) if f in frames else 0
     total = sum(counts.values())
