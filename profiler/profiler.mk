@@ -21,3 +21,16 @@ $(TOOLS)/emberprof: $(PROF_OBJ)
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ -ldw -lelf -lxenctrl -lxenforeignmemory -lxenstore -lxentoollog -lz
 
 -include $(PROF_OBJ:.o=.d)
+
+# ember-snapcap: freezes one sample of a QEMU guest into a snapshot file (tests/snapshots/).
+SNAPCAP_SRC := snapcap.c snapshot_file.c errors.c symbols.c unwind_fp.c unwind_dwarf.c \
+	target_snapshot.c target_qemu.c
+SNAPCAP_OBJ := $(patsubst %.c,$(BUILD_ROOT)/profiler/%.o,$(SNAPCAP_SRC))
+host-tools += $(TOOLS)/ember-snapcap
+
+$(TOOLS)/ember-snapcap: $(SNAPCAP_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ -ldw -lelf
+
+-include $(SNAPCAP_OBJ:.o=.d)

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # libFuzzer harnesses (clang -fsanitize=fuzzer,address,undefined) for the
 # pure code that parses untrusted input: the xenstore reply codec, the
-# kernel command line, the PVH start info and emberprof's profile file reader.
+# kernel command line, the PVH start info, emberprof's profile file reader and
+# its snapshot path (snapshot file reader + unwinders, fuzz_unwind).
 # Included from tests/unit/unit.mk.
 #
 # Each tests/fuzz/fuzz_<target>.c is linked with the kernel sources it covers,
@@ -29,7 +30,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS := $(HOST_CFLAGS) $(FUZZ_SAN)
 
 # target:max_len (bytes) of each input.
-fuzz-targets := xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192
+fuzz-targets := xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000
 fuzz-names := $(foreach t,$(fuzz-targets),$(firstword $(subst :, ,$(t))))
 fuzz-bins := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(fuzz-names))
 
@@ -43,6 +44,12 @@ $(FUZZ_DIR)/fuzz_xs_msg: $(call fuzz-kobj,xen/xs_msg.c)
 $(FUZZ_DIR)/fuzz_cmdline: $(call fuzz-kobj,kernel/cmdline.c)
 $(FUZZ_DIR)/fuzz_pvh: $(call fuzz-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 $(FUZZ_DIR)/fuzz_prof_file: $(call fuzz-kobj,$(fuzz-prof-src))
+# The snapshot path: the snapshot file reader and both unwinders (elfutils).
+fuzz-unwind-src := profiler/errors.c profiler/snapshot_file.c profiler/target_snapshot.c \
+	profiler/unwind_fp.c profiler/unwind_dwarf.c profiler/symbols.c
+$(foreach f,$(fuzz-unwind-src) tests/fuzz/fuzz_unwind.c,$(eval FUZZ_DEFS-$(f) := -Iprofiler))
+FUZZ_LIBS-fuzz_unwind := -ldw -lelf
+$(FUZZ_DIR)/fuzz_unwind: $(call fuzz-kobj,$(fuzz-unwind-src))
 
 .PHONY: fuzz fuzz-smoke fuzz-run fuzz-check
 
@@ -69,7 +76,7 @@ $(FUZZ_DIR)/obj/%.c.o: %.c | $(BUILD_ROOT)/include/xen fuzz-check
 
 $(fuzz-bins): $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.c.o
 	@$(if $(Q),echo "  FUZZLD  $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS-$(@F))
 
 # $(call fuzz-each,<libFuzzer options>,<work corpus dir>): runs every fuzzer (all of
 # them, even after a failure) on <work dir>/<target> (written) and the seeds (read),
@@ -112,4 +119,4 @@ fuzz-run: $(FUZZ_DIR)/fuzz_$(FUZZ_TARGET)
 	$(Q)$< $(FUZZ_ARGS)
 
 -include $(patsubst %,$(FUZZ_DIR)/obj/%.d,$(patsubst %,tests/fuzz/fuzz_%.c,$(fuzz-names)) \
-	xen/xs_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c $(fuzz-prof-src))
+	xen/xs_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c $(fuzz-prof-src) $(fuzz-unwind-src))

@@ -37,7 +37,7 @@ $(foreach f,$(prof-pprof-src) tests/unit/test_prof_pprof.c,$(eval UNIT_DEFS-$(f)
 UNIT_LIBS-test_prof_pprof := -lz
 
 unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info fuzz_findings \
-	prof_unwind prof_outputs prof_pprof
+	prof_unwind prof_outputs prof_pprof prof_snapshots
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
 # The kernel sources each test binary links, besides the test itself.
@@ -64,6 +64,11 @@ $(UNIT_DIR)/prof_fixture.elf: tests/unit/data/prof_fixture.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -g -O2 -static -no-pie -nostdlib -Wl,-e,fixture_entry -Wl,--build-id=sha1 \
 		-o $@ $<
+# Offline unwinder tests on the snapshots recorded from real guests (tests/snapshots/).
+PROF_SNAP_SRC := $(PROF_UNWIND_SRC) profiler/unwind_dwarf.c profiler/snapshot_file.c
+$(foreach f,$(PROF_SNAP_SRC) tests/unit/test_prof_snapshots.c,$(eval UNIT_DEFS-$(f) := -Iprofiler))
+UNIT_LIBS-test_prof_snapshots := -ldw -lelf
+$(UNIT_DIR)/test_prof_snapshots: $(call unit-kobj,$(PROF_SNAP_SRC))
 $(UNIT_DIR)/test_fuzz_findings: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 $(UNIT_DIR)/test_prof_outputs: $(call unit-kobj,$(prof-outputs-src))
 $(UNIT_DIR)/test_prof_pprof: $(call unit-kobj,$(prof-pprof-src))
@@ -88,7 +93,7 @@ unit-test: $(unit-bins)
 
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
 	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
-	xen/xs_msg.c xen/pv_start_info.c $(PROF_UNWIND_SRC) $(prof-outputs-src) $(prof-pprof-src)
+	xen/xs_msg.c xen/pv_start_info.c $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
 
 include tests/fuzz/fuzz.mk
