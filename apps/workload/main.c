@@ -4,8 +4,8 @@
  * construction, to check the profiler against. Each round calls
  * workload_a, workload_b and workload_c with 5, 3 and 2 units of the same
  * compute kernel (50/30/20 by iteration count), and measures the cycles each
- * really took with the TSC; at exit it prints its own accounting, which a
- * profile of it must match:
+ * really took with the TSC; every 5 seconds and at exit it prints its own
+ * accounting so far, which a profile of it must match:
  *
  *   workload: a=50.0% b=30.0% c=20.0% over N rounds (M cycles)
  *
@@ -69,15 +69,30 @@ static void print_share(const char *name, uint64_t part, uint64_t whole)
 	       (unsigned long)(permille % 10));
 }
 
+static void print_accounting(const uint64_t cycles[3], uint64_t rounds)
+{
+	uint64_t total = cycles[0] + cycles[1] + cycles[2];
+	printk("workload:");
+	print_share("a", cycles[0], total);
+	print_share("b", cycles[1], total);
+	print_share("c", cycles[2], total);
+	printk(" over %lu rounds (%lu cycles)\n", (unsigned long)rounds, (unsigned long)total);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t seconds = arg_or(argc, argv, 1, 5), unit = arg_or(argc, argv, 2, 200000);
 	uint64_t cycles[3] = { 0 }, rounds = 0;
 	void (*const work[3])(uint64_t) = { workload_a, workload_b, workload_c };
-	uint64_t end = time_now_ns() + seconds * NSEC_PER_SEC;
+	uint64_t now = time_now_ns(), end = now + seconds * NSEC_PER_SEC;
+	uint64_t next_report = now + 5 * NSEC_PER_SEC;
 
 	printk("workload: running %lu s\n", (unsigned long)seconds);
-	while (time_now_ns() < end) {
+	while ((now = time_now_ns()) < end) {
+		if (now >= next_report) {
+			print_accounting(cycles, rounds);
+			next_report += 5 * NSEC_PER_SEC;
+		}
 		for (int i = 0; i < 3; i++) {
 			uint64_t c0 = arch_cycles();
 			work[i](unit);
@@ -85,11 +100,6 @@ int main(int argc, char **argv)
 		}
 		rounds++;
 	}
-	uint64_t total = cycles[0] + cycles[1] + cycles[2];
-	printk("workload:");
-	print_share("a", cycles[0], total);
-	print_share("b", cycles[1], total);
-	print_share("c", cycles[2], total);
-	printk(" over %lu rounds (%lu cycles)\n", (unsigned long)rounds, (unsigned long)total);
+	print_accounting(cycles, rounds);
 	return 0;
 }
