@@ -135,51 +135,15 @@ static void put_value_type(struct buf *b, unsigned field, struct buf *sub, uint6
 	put_sub(b, field, sub);
 }
 
-struct names {
-	const char **v;
-	size_t nr, cap;
-	bool nomem;
-};
-
-static int cmp_name(const void *a, const void *b)
-{
-	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-
-	return x == y ? 0 : strcmp(x, y);
-}
-
-static void collect(const struct prof_named_stack *stack, void *arg)
-{
-	struct names *n = arg;
-
-	if (n->nomem)
-		return;
-	if (stack->nframes > n->cap - n->nr) {
-		size_t cap = n->cap * 2 + stack->nframes + 64;
-		const char **v = realloc(n->v, cap * sizeof(*v));
-
-		if (!v) {
-			n->nomem = true;
-			return;
-		}
-		n->v = v;
-		n->cap = cap;
-	}
-	memcpy(n->v + n->nr, stack->frames, stack->nframes * sizeof(*n->v));
-	n->nr += stack->nframes;
-}
-
 struct sampler {
 	struct buf *msg, *sub, *ids;
-	const struct names *names;
+	const struct prof_names *names;
 };
 
 /* Location id (1-based) of the frame name @name. */
-static uint64_t location_of(const struct names *names, const char *name)
+static uint64_t location_of(const struct prof_names *names, const char *name)
 {
-	const char **f = bsearch(&name, names->v, names->nr, sizeof(*names->v), cmp_name);
-
-	return (uint64_t)(f - names->v) + 1;
+	return (uint64_t)prof_names_index(names, name) + 1;
 }
 
 static void put_sample(const struct prof_named_stack *stack, void *arg)
@@ -200,7 +164,7 @@ static void put_sample(const struct prof_named_stack *stack, void *arg)
 }
 
 /* Builds the uncompressed Profile message in @msg. */
-static void build(const struct prof_stacks *set, const struct names *names, uint64_t period_ns,
+static void build(const struct prof_stacks *set, const struct prof_names *names, uint64_t period_ns,
 		  struct buf *msg)
 {
 	struct buf sub = { 0 }, line = { 0 }, ids = { 0 };
@@ -289,31 +253,18 @@ static int write_gzip(const uint8_t *p, size_t len, FILE *out)
 
 int prof_write_pprof(const struct prof_stacks *set, FILE *out, uint64_t period_ns)
 {
-	struct names names = { 0 };
+	struct prof_names names;
 	struct buf msg = { 0 };
-	int err;
+	int err = prof_stacks_names(set, &names);
 
-	prof_stacks_foreach(set, collect, &names);
-	if (names.nomem) {
-		free(names.v);
-		return prof_fail(ENOMEM, "out of memory for the pprof profile");
-	}
-	if (names.nr)
-		qsort(names.v, names.nr, sizeof(*names.v), cmp_name);
-
-	size_t n = 0;
-
-	for (size_t i = 0; i < names.nr; i++)
-		if (!n || names.v[n - 1] != names.v[i])
-			names.v[n++] = names.v[i];
-	names.nr = n;
-
+	if (err)
+		return err;
 	build(set, &names, period_ns, &msg);
 	if (msg.nomem)
 		err = prof_fail(ENOMEM, "out of memory for the pprof profile");
 	else
 		err = write_gzip(msg.p, msg.len, out);
 	free(msg.p);
-	free(names.v);
+	prof_names_free(&names);
 	return err;
 }

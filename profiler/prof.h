@@ -210,6 +210,17 @@ void prof_stacks_foreach(const struct prof_stacks *set,
 			 void (*fn)(const struct prof_named_stack *stack, void *arg), void *arg);
 void prof_stacks_free(struct prof_stacks *set);
 
+/* The distinct frame names of a set, sorted with strcmp (interned pointers). */
+struct prof_names {
+	const char **v;
+	size_t nr;
+};
+/* Fills @out (free it with prof_names_free()). 0, or -ENOMEM with a reason. */
+int prof_stacks_names(const struct prof_stacks *set, struct prof_names *out);
+/* Position of @name, which must be one of @names. */
+size_t prof_names_index(const struct prof_names *names, const char *name);
+void prof_names_free(struct prof_names *names);
+
 /* Each writer returns 0, or -errno with a reason (an unwritable output, ...). */
 int prof_write_folded(const struct prof_stacks *set, FILE *out);
 /* Text table of the hottest functions: self and total samples and percent,

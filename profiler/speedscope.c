@@ -16,40 +16,6 @@
 
 #include "prof.h"
 
-struct names {
-	const char **v;
-	size_t nr, cap;
-	bool nomem;
-};
-
-static int cmp_name(const void *a, const void *b)
-{
-	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-
-	return x == y ? 0 : strcmp(x, y);
-}
-
-static void collect(const struct prof_named_stack *stack, void *arg)
-{
-	struct names *n = arg;
-
-	if (n->nomem)
-		return;
-	if (n->nr + stack->nframes > n->cap) {
-		size_t cap = n->cap * 2 + stack->nframes + 64;
-		const char **v = realloc(n->v, cap * sizeof(*v));
-
-		if (!v) {
-			n->nomem = true;
-			return;
-		}
-		n->v = v;
-		n->cap = cap;
-	}
-	memcpy(n->v + n->nr, stack->frames, stack->nframes * sizeof(*n->v));
-	n->nr += stack->nframes;
-}
-
 static void put_json_string(FILE *out, const char *s)
 {
 	putc('"', out);
@@ -80,7 +46,7 @@ static void put_json_string(FILE *out, const char *s)
 
 struct writer {
 	FILE *out;
-	const struct names *names;
+	const struct prof_names *names;
 	bool first;
 };
 
@@ -91,10 +57,8 @@ static void put_sample(const struct prof_named_stack *stack, void *arg)
 	fputs(w->first ? "\n\t\t\t[" : ",\n\t\t\t[", w->out);
 	w->first = false;
 	for (unsigned i = 0; i < stack->nframes; i++) {
-		const char **f = bsearch(&stack->frames[i], w->names->v, w->names->nr,
-					 sizeof(*w->names->v), cmp_name);
-
-		fprintf(w->out, "%s%zu", i ? "," : "", (size_t)(f - w->names->v));
+		fprintf(w->out, "%s%zu", i ? "," : "",
+			prof_names_index(w->names, stack->frames[i]));
 	}
 	putc(']', w->out);
 }
@@ -109,22 +73,11 @@ static void put_weight(const struct prof_named_stack *stack, void *arg)
 
 int prof_write_speedscope(const struct prof_stacks *set, FILE *out, const char *name)
 {
-	struct names names = { 0 };
+	struct prof_names names;
+	int err = prof_stacks_names(set, &names);
 
-	prof_stacks_foreach(set, collect, &names);
-	if (names.nomem) {
-		free(names.v);
-		return prof_fail(ENOMEM, "out of memory for the speedscope profile");
-	}
-	if (names.nr)
-		qsort(names.v, names.nr, sizeof(*names.v), cmp_name);
-
-	size_t n = 0;
-
-	for (size_t i = 0; i < names.nr; i++)
-		if (!n || names.v[n - 1] != names.v[i])
-			names.v[n++] = names.v[i];
-	names.nr = n;
+	if (err)
+		return err;
 
 	errno = 0;
 	if (!name)
@@ -155,7 +108,7 @@ int prof_write_speedscope(const struct prof_stacks *set, FILE *out, const char *
 	prof_stacks_foreach(set, put_weight, &w);
 	fputs("]\n\t} ]\n}\n", out);
 
-	free(names.v);
+	prof_names_free(&names);
 	if (fflush(out) || ferror(out))
 		return prof_fail(EIO, "writing the speedscope profile: %s",
 				 strerror(errno ? errno : EIO));

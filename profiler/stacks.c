@@ -266,3 +266,70 @@ void prof_stacks_free(struct prof_stacks *set)
 	free(set->order);
 	free(set);
 }
+
+/* ---- distinct names (for writers that number their frames) ---------------- */
+
+struct names_acc {
+	const char **v;
+	size_t nr, cap;
+	bool nomem;
+};
+
+static int cmp_name(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+
+	return x == y ? 0 : strcmp(x, y);
+}
+
+static void collect_names(const struct prof_named_stack *stack, void *arg)
+{
+	struct names_acc *n = arg;
+
+	if (n->nomem)
+		return;
+	if (stack->nframes > n->cap - n->nr) {
+		size_t cap = n->cap * 2 + stack->nframes + 64;
+		const char **v = realloc(n->v, cap * sizeof(*v));
+
+		if (!v) {
+			n->nomem = true;
+			return;
+		}
+		n->v = v;
+		n->cap = cap;
+	}
+	memcpy(n->v + n->nr, stack->frames, stack->nframes * sizeof(*n->v));
+	n->nr += stack->nframes;
+}
+
+int prof_stacks_names(const struct prof_stacks *set, struct prof_names *out)
+{
+	struct names_acc acc = { 0 };
+
+	prof_stacks_foreach(set, collect_names, &acc);
+	if (acc.nomem) {
+		free(acc.v);
+		return prof_fail(ENOMEM, "out of memory collecting frame names");
+	}
+	if (acc.nr)
+		qsort(acc.v, acc.nr, sizeof(*acc.v), cmp_name);
+	size_t n = 0;
+	for (size_t i = 0; i < acc.nr; i++)
+		if (!n || acc.v[n - 1] != acc.v[i])
+			acc.v[n++] = acc.v[i];
+	*out = (struct prof_names){ acc.v, n };
+	return 0;
+}
+
+size_t prof_names_index(const struct prof_names *names, const char *name)
+{
+	const char **f = bsearch(&name, names->v, names->nr, sizeof(*names->v), cmp_name);
+	return (size_t)(f - names->v);
+}
+
+void prof_names_free(struct prof_names *names)
+{
+	free(names->v);
+	*names = (struct prof_names){ NULL, 0 };
+}
