@@ -23,14 +23,7 @@
 #include <ember/cmdline.h>
 #include <ember/errno.h>
 
-#define CHECK(cond)                                                                          \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                      \
-			abort();                                                             \
-		}                                                                            \
-	} while (0)
+#include "fuzz_check.h"
 
 static const char app[] = "app";
 static char *buf, *buf_end; /* buf_end: the added NUL */

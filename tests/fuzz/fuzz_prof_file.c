@@ -27,14 +27,7 @@
 
 #include "prof.h"
 
-#define CHECK(cond)                                                                          \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                      \
-			abort();                                                             \
-		}                                                                            \
-	} while (0)
+#include "fuzz_check.h"
 
 /* The file layout (prof.h, prof_file.c): what the oracle parses. */
 #define MAGIC	     "EMBERPRF"

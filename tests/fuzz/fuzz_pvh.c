@@ -33,14 +33,7 @@
 #include <arch/pvh.h>
 #include <ember/errno.h>
 
-#define CHECK(cond)                                                                          \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                      \
-			abort();                                                             \
-		}                                                                            \
-	} while (0)
+#include "fuzz_check.h"
 
 #define CMDLINE_OUT_MAX	  4096
 #define FLAG_UNTERMINATED 1

@@ -29,18 +29,11 @@
 #include "snapshot_file.h"
 #include "target_snapshot.h"
 
+#include "fuzz_check.h"
+
 #ifndef FUZZ_UNWIND_ELF
 #define FUZZ_UNWIND_ELF "tests/snapshots/workload-nofp/guest.elf"
 #endif
-
-#define CHECK(cond)                                                                          \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                      \
-			abort();                                                             \
-		}                                                                            \
-	} while (0)
 
 #define KNOWN_FLAGS (PROF_STACK_TRUNCATED | PROF_STACK_UNMAPPED | PROF_STACK_IDLE)
 

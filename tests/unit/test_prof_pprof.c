@@ -27,6 +27,7 @@
 #include <zlib.h>
 
 #include "prof.h"
+#include "prof_test_stacks.h"
 
 /* ---- a minimal protobuf decoder ------------------------------------------------------- */
 
@@ -274,22 +275,6 @@ static const char *location_name(const struct profile *pr, uint64_t id)
 }
 
 /* ---- helpers ------------------------------------------------------------------------ */
-
-/* Adds the ';'-separated stack @folded (root first) with @count samples. */
-static void add(struct prof_stacks *set, const char *folded, uint64_t count)
-{
-	char buf[1024], *save, *tok;
-	const char *frames[64];
-	unsigned n = 0;
-
-	assert_true(strlen(folded) < sizeof(buf));
-	strcpy(buf, folded);
-	for (tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-		assert_true(n < 64);
-		frames[n++] = tok;
-	}
-	assert_int_equal(prof_stacks_add(set, frames, n, count), 0);
-}
 
 /* Writes @set as pprof to a tmpfile and returns the file's bytes (malloc'ed). */
 static uint8_t *write_pprof(const struct prof_stacks *set, uint64_t period, size_t *len)
