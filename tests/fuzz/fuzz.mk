@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # libFuzzer harnesses (clang -fsanitize=fuzzer,address,undefined) for the
-# pure code that parses untrusted input: the xenstore reply codec, the
+# pure code that parses untrusted input: the 9P2000.L reply decoders, the
+# xenstore reply codec, the
 # kernel command line, the PVH start info, emberprof's profile file reader and
 # its snapshot path (snapshot file reader + unwinders, fuzz_unwind).
 # Included from tests/unit/unit.mk.
@@ -30,7 +31,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS := $(HOST_CFLAGS) $(FUZZ_SAN)
 
 # target:max_len (bytes) of each input.
-fuzz-targets := xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000
+fuzz-targets := p9_msg:9000 xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000
 fuzz-names := $(foreach t,$(fuzz-targets),$(firstword $(subst :, ,$(t))))
 fuzz-bins := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(fuzz-names))
 
@@ -42,6 +43,7 @@ $(foreach f,$(fuzz-prof-src) tests/fuzz/fuzz_prof_file.c,$(eval FUZZ_DEFS-$(f) :
 fuzz-kobj = $(patsubst %,$(FUZZ_DIR)/obj/%.o,$(1))
 $(FUZZ_DIR)/fuzz_xs_msg: $(call fuzz-kobj,xen/xs_msg.c)
 $(FUZZ_DIR)/fuzz_cmdline: $(call fuzz-kobj,kernel/cmdline.c)
+$(FUZZ_DIR)/fuzz_p9_msg: $(call fuzz-kobj,9pfs/p9_msg.c)
 $(FUZZ_DIR)/fuzz_pvh: $(call fuzz-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 $(FUZZ_DIR)/fuzz_prof_file: $(call fuzz-kobj,$(fuzz-prof-src))
 # The snapshot path: the snapshot file reader and both unwinders (elfutils).
@@ -119,4 +121,4 @@ fuzz-run: $(FUZZ_DIR)/fuzz_$(FUZZ_TARGET)
 	$(Q)$< $(FUZZ_ARGS)
 
 -include $(patsubst %,$(FUZZ_DIR)/obj/%.d,$(patsubst %,tests/fuzz/fuzz_%.c,$(fuzz-names)) \
-	xen/xs_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c $(fuzz-prof-src) $(fuzz-unwind-src))
+	xen/xs_msg.c 9pfs/p9_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c $(fuzz-prof-src) $(fuzz-unwind-src))

@@ -17,7 +17,7 @@
 
 UNIT_DIR := $(BUILD_ROOT)/unit
 UNIT_SAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_CPPFLAGS := -Ikernel/include -Iarch/$(ARCH)/include -I$(BUILD_ROOT)/include -DCONFIG_DEBUG=1
+UNIT_CPPFLAGS := -Ikernel/include -I9pfs/include -Iarch/$(ARCH)/include -I$(BUILD_ROOT)/include -DCONFIG_DEBUG=1
 UNIT_CFLAGS := $(HOST_CFLAGS) $(UNIT_SAN)
 
 UNIT_DEFS-kernel/lib/format.c := -Dsnprintf=ember_snprintf -Dvsnprintf=ember_vsnprintf
@@ -37,7 +37,7 @@ $(foreach f,$(prof-pprof-src) tests/unit/test_prof_pprof.c,$(eval UNIT_DEFS-$(f)
 UNIT_LIBS-test_prof_pprof := -lz
 
 unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info fuzz_findings \
-	prof_unwind prof_outputs prof_pprof prof_snapshots
+	prof_unwind prof_outputs prof_pprof prof_snapshots p9
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
 # The kernel sources each test binary links, besides the test itself.
@@ -51,6 +51,7 @@ $(UNIT_DIR)/test_heap: $(call unit-kobj,kernel/mm/heap.c kernel/mm/page_alloc.c)
 $(UNIT_DIR)/test_pvh: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 $(UNIT_DIR)/test_xs_msg: $(call unit-kobj,xen/xs_msg.c)
 $(UNIT_DIR)/test_pv_start_info: $(call unit-kobj,xen/pv_start_info.c)
+$(UNIT_DIR)/test_p9: $(call unit-kobj,9pfs/p9_msg.c 9pfs/p9_client.c)
 
 # The profiler's unwinder and symbolizer (host code: C11 + elfutils).
 PROF_UNWIND_SRC := profiler/errors.c profiler/unwind_fp.c profiler/target_snapshot.c \
@@ -93,7 +94,7 @@ unit-test: $(unit-bins)
 
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
 	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
-	xen/xs_msg.c xen/pv_start_info.c $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
+	xen/xs_msg.c xen/pv_start_info.c 9pfs/p9_msg.c 9pfs/p9_client.c $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
 
 include tests/fuzz/fuzz.mk
