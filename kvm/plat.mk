@@ -4,4 +4,7 @@ plat-y += kvm/console.c
 plat-y += kvm/boot.c
 plat-y += kvm/time.c
 plat-y += kvm/platform.c
+plat-y += kvm/pci.c
+plat-y += kvm/virtio_pci.c
+plat-y += kvm/virtio_9p.c
 x86-native := y

@@ -38,7 +38,7 @@ void kvm_pic_disable(void)
 
 int plat_devices_init(void)
 {
-	return 0;
+	return virtio_9p_init();
 }
 
 __noreturn void plat_exit(int status)

@@ -164,9 +164,14 @@ static bool kvmclock_start(void)
 	return true;
 }
 
-static void apic_timer_irq(struct trap_frame *f __unused)
+void kvm_apic_eoi(void)
 {
 	apic_write(APIC_EOI, 0);
+}
+
+static void apic_timer_irq(struct trap_frame *f __unused)
+{
+	kvm_apic_eoi();
 	sched_timer_interrupt();
 }
 

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-9p: the 9P transport over one virtqueue (see <ember/p9_transport.h>).
+ *
+ * Each request is one descriptor chain: the T-message (and a Twrite's
+ * payload, straight from the caller's buffer) for the device to read, then
+ * the reply buffer (and an Rread's destination) for it to write. The caller
+ * sleeps until the queue's interrupt hands the chain back with the number of
+ * bytes written. Requests from several threads are in flight together, up
+ * to the queue size. Every device found is registered under its mount tag.
+ */
+#include <ember/arch.h>
+#include <ember/errno.h>
+#include <ember/heap.h>
+#include <ember/p9_transport.h>
+#include <ember/printk.h>
+#include <ember/string.h>
+#include "kvm.h"
+#include "virtio.h"
+
+#define VIRTIO_9P_MOUNT_TAG 0
+#define V9P_QUEUE_SIZE	    128
+#define V9P_MAX_MSIZE	    (512u * 1024)
+#define V9P_TAG_MAX	    64
+
+struct v9p {
+	struct p9_transport t;
+	struct virtio_dev dev;
+	struct virtq vq;
+	char tag[V9P_TAG_MAX];
+};
+
+struct v9p_wait {
+	bool done;
+	uint32_t len;
+	struct waitq wq;
+};
+
+static void v9p_done(struct virtq *q __unused, void *cookie, uint32_t len)
+{
+	struct v9p_wait *w = cookie;
+	w->len = len;
+	w->done = true;
+	waitq_wake_one(&w->wq);
+}
+
+static int v9p_connect(struct p9_transport *t __unused)
+{
+	return 0; /* the queue is live from probe to power-off */
+}
+
+static void v9p_disconnect(struct p9_transport *t __unused)
+{
+}
+
+static unsigned add_bufs(struct virtq_buf *bufs, unsigned n, const struct p9_iov *iov,
+			 unsigned niov, bool device_writes)
+{
+	for (unsigned i = 0; i < niov; i++)
+		if (iov[i].len)
+			bufs[n++] = (struct virtq_buf){ iov[i].base, iov[i].len, device_writes };
+	return n;
+}
+
+static int v9p_request(struct p9_transport *t, struct p9_req *req)
+{
+	struct v9p *v = container_of(t, struct v9p, t);
+	struct virtq_buf bufs[2 * P9_REQ_MAX_IOV];
+	unsigned n = add_bufs(bufs, 0, req->out, req->nout, false);
+	n = add_bufs(bufs, n, req->in, req->nin, true);
+	struct v9p_wait w = { .done = false };
+	waitq_init(&w.wq);
+
+	unsigned long flags = arch_irq_save();
+	int err = virtq_add(&v->vq, bufs, n, &w);
+	while (!err && !w.done)
+		waitq_wait(&w.wq, 0);
+	arch_irq_restore(flags);
+	if (err)
+		return err;
+	req->received = w.len;
+	return 0;
+}
+
+static const struct p9_transport_ops v9p_ops = {
+	.connect = v9p_connect,
+	.request = v9p_request,
+	.disconnect = v9p_disconnect,
+};
+
+static void read_tag(struct v9p *v)
+{
+	volatile uint8_t *cfg = v->dev.device_cfg;
+	uint16_t len = (uint16_t)(cfg[0] | cfg[1] << 8);
+	if (len >= V9P_TAG_MAX)
+		len = V9P_TAG_MAX - 1;
+	for (uint16_t i = 0; i < len; i++)
+		v->tag[i] = (char)cfg[2 + i];
+	v->tag[len] = '\0';
+}
+
+static int v9p_probe(const struct pci_dev *pci, void *arg __unused)
+{
+	struct v9p *v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	int err = virtio_pci_probe(&v->dev, pci);
+	uint64_t want = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_9P_MOUNT_TAG;
+	if (!err && virtio_negotiate(&v->dev, want) != want)
+		err = -ENODEV;
+	if (!err)
+		err = virtio_queue_init(&v->dev, &v->vq, 0, V9P_QUEUE_SIZE, v9p_done);
+	if (err) {
+		printk("virtio-9p: %02x.%x: setup failed (%d)\n", pci->slot, pci->func, err);
+		if (v->dev.common)
+			virtio_fail(&v->dev);
+		free(v);
+		return 0; /* keep looking for other devices */
+	}
+	read_tag(v);
+	virtio_start(&v->dev);
+	v->t = (struct p9_transport){
+		.ops = &v9p_ops, .tag = v->tag, .kind = "virtio-9p", .max_msize = V9P_MAX_MSIZE
+	};
+	p9_transport_register(&v->t);
+	pr_info("virtio-9p: share '%s' at %02x.%x, queue size %u\n", v->tag, pci->slot, pci->func,
+		v->vq.size);
+	return 0;
+}
+
+int virtio_9p_init(void)
+{
+	/* Modern-only (0x1049) and transitional (0x1009) virtio-9p devices. */
+	int err = pci_for_each(VIRTIO_PCI_VENDOR, 0x1009, 0x1009, v9p_probe, NULL);
+	return err
+		       ?: pci_for_each(
+				  VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN_BASE + VIRTIO_DEVICE_ID_9P,
+				  VIRTIO_PCI_MODERN_BASE + VIRTIO_DEVICE_ID_9P, v9p_probe, NULL);
+}
