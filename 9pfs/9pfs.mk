@@ -5,3 +5,4 @@
 kernel-y += 9pfs/p9_msg.c
 kernel-y += 9pfs/p9_client.c
 kernel-y += 9pfs/p9_transport.c
+kernel-y += 9pfs/p9_vfs.c

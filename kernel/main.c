@@ -18,6 +18,7 @@
 #include <ember/platform.h>
 #include <ember/printk.h>
 #include <ember/sched.h>
+#include <ember/vfs.h>
 
 #define CMDLINE_SIZE 2048
 
@@ -91,6 +92,11 @@ static int main_thread(void *arg __unused)
 	if (plat_devices_init()) /* platform services (xenstore, ...) */
 		panic("platform devices failed to start");
 	boot_step("devices");
+	int root = vfs_mount_root();
+	if (root < 0)
+		panic("the root filesystem (root=) could not be mounted");
+	if (root > 0)
+		boot_step("root filesystem");
 	boot_times.main_cycles = arch_cycles();
 	int status = main(cmdline.argc, cmdline.argv);
 	if (status < 0 || status > EMBER_EXIT_APP_MAX)

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VFS: file descriptors, paths, mounts; the POSIX file API apps call
+ * (and, later, the libc syscall shim). Every call returns 0 or a byte count
+ * on success and a negative errno on failure; flag values, struct stat and
+ * struct linux_dirent64 are Linux x86_64's, so musl can use them unchanged.
+ *
+ * Paths are resolved lexically: "." and ".." are folded before any
+ * filesystem sees the path, as Plan 9 does (so "a/link/.." is "a", whatever
+ * "link" points to). Symbolic links are followed by the VFS, up to
+ * VFS_MAX_SYMLINKS per call. Each mount is a filesystem type instance at a
+ * path; the longest mounted prefix owns a path. fds 0, 1 and 2 are the
+ * console.
+ */
+#ifndef EMBER_VFS_H
+#define EMBER_VFS_H
+
+#include <ember/compiler.h>
+#include <ember/types.h>
+#include <stdbool.h>
+
+#define O_ACCMODE   00000003
+#define O_RDONLY    00000000
+#define O_WRONLY    00000001
+#define O_RDWR	    00000002
+#define O_CREAT	    00000100
+#define O_EXCL	    00000200
+#define O_NOCTTY    00000400
+#define O_TRUNC	    00001000
+#define O_APPEND    00002000
+#define O_NONBLOCK  00004000
+#define O_DIRECTORY 00200000
+#define O_NOFOLLOW  00400000
+#define O_CLOEXEC   02000000
+
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+
+#define S_IFMT	   0170000
+#define S_IFSOCK   0140000
+#define S_IFLNK	   0120000
+#define S_IFREG	   0100000
+#define S_IFBLK	   0060000
+#define S_IFDIR	   0040000
+#define S_IFCHR	   0020000
+#define S_IFIFO	   0010000
+#define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
+#define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
+#define S_ISLNK(m) (((m)&S_IFMT) == S_IFLNK)
+
+#define DT_UNKNOWN 0
+#define DT_DIR	   4
+#define DT_REG	   8
+#define DT_LNK	   10
+
+#define PATH_MAX	 4096
+#define NAME_MAX	 255
+#define VFS_MAX_FDS	 1024
+#define VFS_MAX_DEPTH	 512 /* components in a path */
+#define VFS_MAX_SYMLINKS 40
+
+struct timespec {
+	long tv_sec;
+	long tv_nsec;
+};
+
+/* Linux x86_64 struct stat. */
+struct stat {
+	uint64_t st_dev, st_ino, st_nlink;
+	uint32_t st_mode, st_uid, st_gid;
+	int __pad0;
+	uint64_t st_rdev;
+	int64_t st_size, st_blksize, st_blocks;
+	struct timespec st_atim, st_mtim, st_ctim;
+	long __reserved[3];
+};
+
+struct statfs {
+	long f_type, f_bsize;
+	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	struct {
+		int val[2];
+	} f_fsid;
+	long f_namelen, f_frsize, f_flags, f_spare[4];
+};
+
+/* getdents64 records. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type;
+	char d_name[];
+};
+
+/* ---- the API ---- */
+
+int vfs_open(const char *path, int flags, mode_t mode);
+int vfs_close(int fd);
+ssize_t vfs_read(int fd, void *buf, size_t len);
+ssize_t vfs_write(int fd, const void *buf, size_t len);
+ssize_t vfs_pread(int fd, void *buf, size_t len, off_t offset);
+ssize_t vfs_pwrite(int fd, const void *buf, size_t len, off_t offset);
+off_t vfs_lseek(int fd, off_t offset, int whence);
+int vfs_fstat(int fd, struct stat *st);
+int vfs_stat(const char *path, struct stat *st);
+int vfs_lstat(const char *path, struct stat *st);
+ssize_t vfs_getdents64(int fd, void *buf, size_t len);
+int vfs_mkdir(const char *path, mode_t mode);
+int vfs_rmdir(const char *path);
+int vfs_unlink(const char *path);
+int vfs_rename(const char *oldpath, const char *newpath);
+int vfs_ftruncate(int fd, off_t length);
+int vfs_truncate(const char *path, off_t length);
+int vfs_fsync(int fd);
+int vfs_chmod(const char *path, mode_t mode);
+int vfs_fchmod(int fd, mode_t mode);
+int vfs_symlink(const char *target, const char *linkpath);
+ssize_t vfs_readlink(const char *path, char *buf, size_t size);
+int vfs_link(const char *oldpath, const char *newpath);
+int vfs_statfs(const char *path, struct statfs *st);
+int vfs_chdir(const char *path);
+/* Copies the current directory into @buf; returns its length. */
+ssize_t vfs_getcwd(char *buf, size_t size);
+int vfs_dup(int fd);
+
+/* ---- mounts ---- */
+
+/*
+ * Mounts a filesystem of type @fstype ("9p") at @target, an existing
+ * directory or "/" (the root, which starts empty). @source names what to
+ * mount (a 9p share's tag); @options is the type's option string or NULL.
+ */
+int vfs_mount(const char *source, const char *target, const char *fstype, const char *options);
+int vfs_umount(const char *target);
+/* The mount whose root is exactly @path, or NULL. */
+struct vfs_mount *vfs_mount_at(const char *path);
+
+/* ---- for filesystem types ---- */
+
+struct vfs_mount;
+struct vfs_file;
+
+/* A path inside one mount: components relative to the mount's root. */
+struct vfs_path {
+	unsigned n;
+	const char *comp[VFS_MAX_DEPTH];
+	bool must_be_dir; /* the path ended in '/' */
+};
+
+/*
+ * A filesystem that meets a symbolic link while resolving a path returns
+ * -VFS_ESYMLINK and fills this: the link's position in the path and its
+ * target. Intermediate links are always reported; the last component's only
+ * when the call follows it.
+ */
+#define VFS_ESYMLINK 1000
+struct vfs_symlink {
+	unsigned which; /* the path it is in: 0, or 1 for the second path of rename/link */
+	unsigned at;
+	char target[PATH_MAX];
+};
+
+struct vfs_file_ops {
+	ssize_t (*read)(struct vfs_file *f, void *buf, size_t len, off_t offset);
+	ssize_t (*write)(struct vfs_file *f, const void *buf, size_t len, off_t offset);
+	int (*stat)(struct vfs_file *f, struct stat *st);
+	int (*truncate)(struct vfs_file *f, off_t length);
+	int (*sync)(struct vfs_file *f);
+	int (*chmod)(struct vfs_file *f, mode_t mode);
+	/* Fills @buf with records from the position cookie f->pos, advancing it. */
+	ssize_t (*getdents)(struct vfs_file *f, void *buf, size_t len);
+	void (*close)(struct vfs_file *f);
+};
+
+struct vfs_file {
+	const struct vfs_file_ops *ops;
+	struct vfs_mount *mnt;
+	int flags;
+	unsigned refs;
+	off_t pos;
+	void *priv;
+};
+
+struct vfs_fs_ops {
+	const char *name;
+	int (*mount)(struct vfs_mount *m, const char *source, const char *options);
+	void (*unmount)(struct vfs_mount *m);
+	/* The last component is followed if it is a symlink, unless @flags has O_NOFOLLOW. */
+	int (*open)(struct vfs_mount *m, const struct vfs_path *p, int flags, mode_t mode,
+		    struct vfs_file *f, struct vfs_symlink *link);
+	int (*stat)(struct vfs_mount *m, const struct vfs_path *p, bool follow, struct stat *st,
+		    struct vfs_symlink *link);
+	int (*mkdir)(struct vfs_mount *m, const struct vfs_path *p, mode_t mode,
+		     struct vfs_symlink *link);
+	int (*unlink)(struct vfs_mount *m, const struct vfs_path *p, bool dir,
+		      struct vfs_symlink *link);
+	int (*rename)(struct vfs_mount *m, const struct vfs_path *from, const struct vfs_path *to,
+		      struct vfs_symlink *link);
+	int (*setattr)(struct vfs_mount *m, const struct vfs_path *p, bool follow, int what,
+		       mode_t mode, off_t size, struct vfs_symlink *link);
+	int (*readlink)(struct vfs_mount *m, const struct vfs_path *p, char *buf, size_t size,
+			struct vfs_symlink *link);
+	int (*symlink)(struct vfs_mount *m, const char *target, const struct vfs_path *p,
+		       struct vfs_symlink *link);
+	int (*link)(struct vfs_mount *m, const struct vfs_path *from, const struct vfs_path *to,
+		    struct vfs_symlink *link);
+	int (*statfs)(struct vfs_mount *m, struct statfs *st);
+};
+
+#define VFS_SET_MODE 1
+#define VFS_SET_SIZE 2
+
+struct vfs_mount {
+	const struct vfs_fs_ops *ops;
+	char path[PATH_MAX]; /* normalized, "/" or "/a/b" */
+	unsigned depth;	     /* components in path */
+	unsigned open_files;
+	void *priv;
+};
+
+/* Declares a filesystem type; the VFS finds it by name at mount time. */
+#define VFS_FSTYPE(ident, ops)                                                     \
+	static const struct vfs_fs_ops *const __fstype_##ident __used __aligned(8) \
+		__section(".ember_fstypes") = &(ops)
+
+/*
+ * Mounts the root filesystem the kernel parameter root=TYPE:SOURCE names
+ * (for example root=9p:share), if any. Called once before main(). Returns
+ * 1 when it mounted the root, 0 when none was asked for, or a negative errno.
+ */
+int vfs_mount_root(void);
+
+#endif
