@@ -144,14 +144,15 @@ def choose_accel(probe_image=None, log=print):
     return choice
 
 
-def run_guest(image, cmdline="", timeout=120, memory="128M", extra=(), accel=None):
+def run_guest(image, cmdline="", timeout=120, memory="128M", extra=(), accel=None, prefix=()):
+    """Boots @image; @extra are more QEMU arguments, @prefix a command QEMU runs under."""
     if not shutil.which(QEMU):
         raise RuntimeError(f"{QEMU} not found: run scripts/setup")
     if not os.path.exists(image):
         raise FileNotFoundError(f"{image}: no such image (build it with make)")
     accel = accel or choose_accel(image, log=lambda m: None)
     code, timed_out, text, err, secs = _run(
-        qemu_command(image, cmdline, accel, memory, extra), timeout)
+        list(prefix) + qemu_command(image, cmdline, accel, memory, extra), timeout)
     if timed_out:
         outcome, status = "timeout", STATUS_TIMEOUT
     else:

@@ -39,13 +39,15 @@ def accel():
 
 @pytest.fixture(scope="session")
 def boot(accel):
-    """boot(app, cmdline, variant="kvm", timeout=..., memory=...) -> GuestResult."""
-    def _boot(app, cmdline="", variant="kvm", timeout=BOOT_TIMEOUT, memory="128M"):
+    """boot(app, cmdline, variant="kvm", timeout=..., memory=..., extra=(), prefix=())
+    -> GuestResult; @extra are more QEMU arguments, @prefix a command QEMU runs under."""
+    def _boot(app, cmdline="", variant="kvm", timeout=BOOT_TIMEOUT, memory="128M", extra=(),
+              prefix=()):
         path = image_path(app, variant)
         if not os.path.exists(path):
             pytest.fail(f"{path} is missing: run `make images`")
         return ember_qemu.run_guest(path, cmdline, timeout=timeout, memory=memory,
-                                    accel=accel)
+                                    accel=accel, extra=extra, prefix=prefix)
     return _boot
 
 
