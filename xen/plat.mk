@@ -10,6 +10,8 @@ plat-y += xen/xs_msg.c
 plat-y += xen/xenstore.c
 plat-y += xen/xenbus.c
 plat-y += xen/shutdown.c
+plat-y += xen/9pfront.c
+plat-y += xen/9pfront_xenbus.c
 plat-y += xen/platform.c
 plat-cppflags += -Ixen/include
 

@@ -92,7 +92,7 @@ echo 1 > /proc/sys/kernel/printk
 
 # --- one guest ---------------------------------------------------------------------
 # Files in /rig/guests/NAME: guest.cfg, guest.env (TIMEOUT, HOOK_DELAY,
-# HOOK_TIMEOUT), optional hook.sh and the image. Results go to /rig/out/NAME:
+# HOOK_TIMEOUT), optional setup.sh (run before xl create) and hook.sh, and the image. Results go to /rig/out/NAME:
 # xl-create.log, events ("key value" lines), console.log, xl.log, hook.log.
 run_guest() {
 	name=$1
@@ -113,6 +113,10 @@ run_guest() {
 	) &
 	watcher=$!
 
+	if [ -r "$g/setup.sh" ]; then
+		DOMNAME=$name GUEST_DIR=$g OUT_DIR=$o timeout -k 5 120 sh "$g/setup.sh" > "$o/setup.log" 2>&1
+		echo "setup_rc $?" >> "$ev"
+	fi
 	echo "create_start $(now)" >> "$ev"
 	timeout -k 5 "$RIG_CREATE_TIMEOUT" xl -vvv create "$g/guest.cfg" > "$o/xl-create.log" 2>&1
 	rc=$?

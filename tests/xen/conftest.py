@@ -35,11 +35,11 @@ def rig(tmp_path_factory):
         pytest.fail("the Xen rig base is not built: run `make test-xen`, or "
                     "scripts/xen-rig/build-base as root" + (f": {p.stderr.strip()}"
                                                             if p.stderr.strip() else ""))
-    for host, _ in ember_files():
+    for host, _ in ember_files(work):
         if not os.path.exists(host):
             pytest.fail(f"{host} is missing: run `make images tools`")
     with open(os.path.join(work, "batch.json"), "w") as f:
-        json.dump({"guests": batch, "files": ember_files()}, f, indent=1)
+        json.dump({"guests": batch, "files": ember_files(work)}, f, indent=1)
     # EMBER_XEN_RIG_OUT keeps the results somewhere known; EMBER_XEN_RIG_ARGS
     # adds options to `run` (e.g. "--verbose", "--boot-timeout 600").
     out = os.environ.get("EMBER_XEN_RIG_OUT") or os.path.join(work, "out")

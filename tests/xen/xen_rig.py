@@ -117,17 +117,97 @@ def profiled_workload(work, flavour, app="workload", unwind="fp"):
 PROFILED_FLAVOURS = ("pv",)
 
 
-def ember_files():
-    """Files dom0 needs besides the guests: the profiler and the ELFs it reads."""
+# ---- the 9p filesystem under Xen (tests/xen/test_fs.py) ----
+
+FS_SUITES = "fs names integrity"
+PATTERN_SIZE = (3 << 20) + 17
+
+
+def pattern_file(work):
+    """host/pattern.bin of apps/fstest/suite_fs.c, made once per run."""
+    path = os.path.join(work, "pattern.bin")
+    if not os.path.exists(path):
+        with open(path, "wb") as f:
+            f.write(bytes(((i * 7 + (i >> 11)) & 0xFF) for i in range(PATTERN_SIZE)))
+    return path
+
+
+def share_setup(share):
+    """dom0 commands laying out the share as apps/fstest/suite_fs.c expects."""
+    return (f"rm -rf {share}; mkdir -p {share}/host/dir/nested {share}/guest && cd {share}/host && "
+            "printf 'hello from the host\\n' > hello.txt && printf 'deep\\n' > dir/nested/deep.txt && "
+            "cp /rig/files/pattern.bin pattern.bin && ln -s hello.txt link-to-hello && "
+            "ln -s dir linkdir && ls -la")
+
+
+# Run in dom0 once the guest has printed its exit status: what the host checks.
+FS_REPORT = r"""
+g={share}/guest
+echo "made-by-guest $(sha256sum < $g/basic/made-by-guest.txt | cut -c1-64)"
+echo "append $(cat $g/basic/append)"
+echo "mode $(stat -c %a $g/basic/mode)"
+echo "rel-link $(readlink $g/basic/rel-link)"
+echo "many-count $(ls $g/names/many | wc -l)"
+echo "many-sha $(cd $g/names/many && cat $(ls) | sha256sum | cut -c1-64)"
+echo "odd-names $(ls $g/names | sort | sha256sum | cut -c1-64)"
+b=$(find $g/names/deep -name bottom.txt)
+echo "deep $(echo $b | tr -cd / | wc -c) $(cat $b)"
+echo "integrity-size $(stat -c %s $g/integrity.bin)"
+bad=0 i=0
+for want in $(cat $g/integrity.crc); do
+  got=$(dd if=$g/integrity.bin bs=1M skip=$i count=1 2>/dev/null | gzip -1 | tail -c 8 | od -An -tx4 -N4 | tr -d ' ')
+  [ "$got" = "$want" ] || bad=$((bad + 1))
+  i=$((i + 1))
+done
+echo "integrity-blocks $i mismatched $bad"
+"""
+
+
+def wait_for_exit(name):
+    log = f"/var/log/xen/console/guest-{name}.log"
+    return f"until grep -q 'ember: exit status' {log} 2>/dev/null; do sleep 1; done; "
+
+
+def fstest_guest(work, flavour, suites=FS_SUITES, case=None, hook=None, timeout=900):
+    """The fstest guest from its shipped config, sharing a dom0 directory it prepares."""
+    name = f"fstest-{flavour}" + (f"-{case}" if case else "")
+    share = f"/srv/share-{name}"
+    g = ember_guest(work, "fstest", flavour, args=suites, case=case, timeout=timeout)
+    with open(g["config"]) as f:
+        text = f.read()
+    text, n = re.subn(r"path=[^,' ]+", f"path={share}", text)
+    assert n == 1, "apps/fstest/xen-*.cfg has no p9 path"
+    g["config"] = os.path.join(work, f"{name}.cfg")
+    with open(g["config"], "w") as f:
+        f.write(text)
+    g.update(setup=share_setup(share), hook_delay=1, hook_timeout=timeout,
+             hook=hook or (wait_for_exit(name) + FS_REPORT.format(share=share)))
+    return g
+
+
+def fs_guests(work):
+    batch = []
+    for fl in FLAVOURS:
+        batch.append(fstest_guest(work, fl))
+        share = f"/srv/share-fstest-{fl}-gone"
+        batch.append(fstest_guest(
+            work, fl, "gone", "gone", timeout=300,
+            hook=f"until [ -e {share}/ready ]; do sleep 0.2; done; rm -rf {share}; echo removed"))
+    return batch
+
+
+def ember_files(work):
+    """Files dom0 needs besides the guests: the profiler, the ELFs it reads,
+    the fstest share's pattern file."""
     files = [[EMBERPROF, "/rig/files/emberprof"]]
     for fl in PROFILED_FLAVOURS:
         for app, _ in PROFILED_APPS:
             files.append([ember_image(app, fl), f"/rig/files/{app}-{fl}.elf"])
-    return files
+    return files + [[pattern_file(work), "/rig/files/pattern.bin"]]
 
 
 def ember_guests(work):
-    batch = []
+    batch = fs_guests(work)
     for fl in PROFILED_FLAVOURS:
         for app, unwind in PROFILED_APPS:
             batch.append(profiled_workload(work, fl, app, unwind))

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Xen 9pfs frontend, shared between its two halves:
+ *   xen/9pfront_xenbus.c  finding the devices, the xenbus handshake, and
+ *                         watching the backend go away;
+ *   xen/9pfront.c         the data path: requests into the "out" ring,
+ *                         replies out of the "in" ring, routed by tag.
+ * One ring per device (the protocol allows more; one vCPU needs one).
+ */
+#ifndef XEN_9PFRONT_H
+#define XEN_9PFRONT_H
+
+#include <ember/list.h>
+#include <ember/p9_msg.h>
+#include <ember/p9_transport.h>
+#include <ember/sched.h>
+#include <ember/string.h> /* io/9pfs.h inlines use memcpy */
+#include <ember/xen/xenstore.h>
+#include <ember/xen/xen.h>
+#include <xen/io/9pfs.h>
+
+#define P9FRONT_TAG_MAX	 64
+#define P9FRONT_PATH_MAX 96
+/* 2^7 pages: 256 KiB per direction, the largest msize Ember asks for. */
+#define P9FRONT_MAX_ORDER 7
+
+struct p9front {
+	struct p9_transport t;
+	char tag[P9FRONT_TAG_MAX];
+	char node[P9FRONT_PATH_MAX];	/* device/9pfs/<id> */
+	char backend[P9FRONT_PATH_MAX]; /* its backend's directory */
+	domid_t backend_id;
+	/* the ring, set up by connect */
+	struct xen_9pfs_data_intf *intf;
+	uint8_t *data; /* "in" half, then "out" half */
+	unsigned order;
+	RING_IDX ring_size; /* bytes per direction */
+	grant_ref_t intf_ref;
+	evtchn_port_t port;
+	bool connected, broken;
+	struct list_node pending; /* requests awaiting their reply */
+	struct waitq space;	  /* writers waiting for room in "out" */
+	struct xs_watch backend_watch;
+	struct mutex connect_lock;
+	uint64_t requests, replies, dropped;
+};
+
+/* 9pfront_xenbus.c: registers a transport per device/9pfs/<id>. */
+int p9front_discover(void);
+
+/* 9pfront.c */
+extern const struct p9_transport_ops p9front_ops;
+/* The event channel handler: collects replies, wakes writers. */
+void p9front_event(evtchn_port_t port, void *data);
+/* Fails every pending and future request with -ENOTCONN. */
+void p9front_fail_all(struct p9front *f);
+/* 9pfront_xenbus.c: the handshake behind p9front_ops.connect/disconnect. */
+int p9front_connect(struct p9_transport *t);
+void p9front_disconnect(struct p9_transport *t);
+
+#endif
