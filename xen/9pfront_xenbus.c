@@ -3,8 +3,8 @@
  * Xen 9pfs frontend, handshake (see xen/9pfront.h; the protocol is Xen's
  * docs/misc/9pfs.pandoc).
  *
- * At boot every device/9pfs/<id> is registered as a transport under the
- * "tag" its backend publishes; nothing else happens until a mount connects
+ * At boot every device/9pfs/<id> is registered as a transport under its
+ * "tag" (which libxl writes next to the frontend's other keys); nothing else happens until a mount connects
  * it. connect() then waits for the backend's InitWait, checks "versions"
  * holds 1, picks the ring order (the backend's max-ring-page-order, capped
  * at P9FRONT_MAX_ORDER), allocates and grants the indexes page and data
@@ -196,11 +196,14 @@ static int probe(const char *id)
 		return -ENOMEM;
 	snprintf(f->node, sizeof(f->node), "device/9pfs/%s", id);
 	unsigned long backend_id = 0;
-	int err = read_string(f->node, "backend", f->backend, sizeof(f->backend));
-	err = err ?: read_uint(f->node, "backend-id", &backend_id);
-	err = err ?: read_string(f->backend, "tag", f->tag, sizeof(f->tag));
+	const char *what = "backend";
+	int err = read_string(f->node, what, f->backend, sizeof(f->backend));
+	if (!err)
+		err = read_uint(f->node, what = "backend-id", &backend_id);
+	if (!err) /* libxl writes the tag on the frontend's side */
+		err = read_string(f->node, what = "tag", f->tag, sizeof(f->tag));
 	if (err) {
-		printk("9pfront: %s: incomplete xenstore entries (%d)\n", f->node, err);
+		printk("9pfront: %s: cannot read %s (%d)\n", f->node, what, err);
 		free(f);
 		return 0; /* other devices may still work */
 	}
