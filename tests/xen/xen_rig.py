@@ -134,7 +134,10 @@ def pattern_file(work):
 
 def share_setup(share):
     """dom0 commands laying out the share as apps/fstest/suite_fs.c expects."""
-    return (f"rm -rf {share}; mkdir -p {share}/host/dir/nested {share}/guest && cd {share}/host && "
+    # /srv on its own tmpfs: dom0's root is an initramfs with too little room
+    # for the 256 MiB integrity file.
+    return ("mountpoint -q /srv || { mkdir -p /srv && mount -t tmpfs -o size=900m ember-srv /srv; }; "
+            f"rm -rf {share}; mkdir -p {share}/host/dir/nested {share}/guest && cd {share}/host && "
             "printf 'hello from the host\\n' > hello.txt && printf 'deep\\n' > dir/nested/deep.txt && "
             "cp /rig/files/pattern.bin pattern.bin && ln -s hello.txt link-to-hello && "
             "ln -s dir linkdir && ls -la")
@@ -160,12 +163,17 @@ for want in $(cat $g/integrity.crc); do
   i=$((i + 1))
 done
 echo "integrity-blocks $i mismatched $bad"
+rm -rf {share}
 """
 
 
 def wait_for_exit(name):
+    """dom0 shell: wait until the guest printed its exit status or is gone,
+    echoing its last console line every 30 s (progress for the hook log)."""
     log = f"/var/log/xen/console/guest-{name}.log"
-    return f"until grep -q 'ember: exit status' {log} 2>/dev/null; do sleep 1; done; "
+    return (f"n=0; until grep -q 'ember: exit status' {log} 2>/dev/null || "
+            f"! xl domid {name} >/dev/null 2>&1; do sleep 1; n=$((n + 1)); "
+            f"[ $((n % 30)) = 0 ] && echo \"progress $n s: $(tail -n 1 {log})\"; done; ")
 
 
 def fstest_guest(work, flavour, suites=FS_SUITES, case=None, hook=None, timeout=900):

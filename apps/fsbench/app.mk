@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: MIT
+# fsbench: the filesystem benchmark (tests/bench/fs); workload.c is shared
+# with the Linux guest's static /init (tests/bench/linux-guest).
+app-y += apps/fsbench/ember_main.c
+app-y += apps/fsbench/workload.c
