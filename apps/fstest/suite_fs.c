@@ -12,7 +12,9 @@
  * the last one that no 9p fid leaked.
  */
 #include <ember/errno.h>
+#include <ember/format.h>
 #include <ember/heap.h>
+#include <ember/sched.h>
 #include <ember/string.h>
 #include <ember/test.h>
 #include <ember/vfs.h>
@@ -417,6 +419,48 @@ TEST(fs, console_fds)
 	EXPECT_EQ(vfs_write(fd, "fstest: dup write\n", 18), 18);
 	EXPECT_EQ(vfs_close(fd), 0);
 	EXPECT_EQ(vfs_write(1, "", 0), 0);
+}
+
+#define WORKERS	      6
+#define WORKER_CHUNK  4096
+#define WORKER_CHUNKS 64
+
+/* One of several threads with requests in flight at once: writes, then reads back, its own file. */
+static int worker(void *arg)
+{
+	unsigned id = (unsigned)(uintptr_t)arg;
+	char path[64];
+	uint8_t buf[WORKER_CHUNK];
+	snprintf(path, sizeof(path), "/guest/basic/worker-%u", id);
+	int fd = vfs_open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	if (fd < 0)
+		return 1;
+	int bad = 0;
+	for (unsigned c = 0; c < WORKER_CHUNKS; c++) {
+		memset(buf, (int)(id * 16 + c), sizeof(buf));
+		bad += vfs_pwrite(fd, buf, sizeof(buf), (off_t)c * WORKER_CHUNK) != WORKER_CHUNK;
+		thread_yield();
+	}
+	for (unsigned c = 0; c < WORKER_CHUNKS; c++) {
+		bad += vfs_pread(fd, buf, sizeof(buf), (off_t)c * WORKER_CHUNK) != WORKER_CHUNK;
+		bad += buf[0] != (uint8_t)(id * 16 + c) || buf[WORKER_CHUNK - 1] != buf[0];
+	}
+	bad += vfs_close(fd) != 0;
+	return bad;
+}
+
+TEST(fs, concurrent_threads)
+{
+	struct thread *t[WORKERS];
+	for (unsigned i = 0; i < WORKERS; i++) {
+		t[i] = thread_create("fs-worker", worker, (void *)(uintptr_t)i, 0);
+		ASSERT_NOT_NULL(t[i]);
+	}
+	for (unsigned i = 0; i < WORKERS; i++) {
+		int status = -1;
+		EXPECT_EQ(thread_join(t[i], &status), 0);
+		EXPECT_EQ(status, 0);
+	}
 }
 
 TEST(fs, many_open_files_then_no_fid_leaks)
