@@ -8,6 +8,7 @@
  */
 #include <ember/arch.h>
 #include <ember/cmdline.h>
+#include <ember/device.h>
 #include <ember/errno.h>
 #include <ember/exit.h>
 #include <ember/kernel.h>
@@ -91,6 +92,8 @@ static int main_thread(void *arg __unused)
 {
 	if (plat_devices_init()) /* platform services (xenstore, ...) */
 		panic("platform devices failed to start");
+	if (device_init_all()) /* optional drivers: virtio-9p, 9pfront, ... */
+		panic("a device failed to start");
 	boot_step("devices");
 	int root = vfs_mount_root();
 	if (root < 0)

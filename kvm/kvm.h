@@ -9,7 +9,4 @@ void kvm_pic_disable(void);
 /* Signals end of interrupt to the local APIC (device interrupt handlers). */
 void kvm_apic_eoi(void);
 
-/* Finds the virtio-9p devices and registers their shares (virtio_9p.c). */
-int virtio_9p_init(void);
-
 #endif

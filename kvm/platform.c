@@ -38,7 +38,7 @@ void kvm_pic_disable(void)
 
 int plat_devices_init(void)
 {
-	return virtio_9p_init();
+	return 0; /* optional drivers start through EMBER_DEVICE_INIT() */
 }
 
 __noreturn void plat_exit(int status)

@@ -10,6 +10,7 @@
  * to the queue size. Every device found is registered under its mount tag.
  */
 #include <ember/arch.h>
+#include <ember/device.h>
 #include <ember/errno.h>
 #include <ember/heap.h>
 #include <ember/p9_transport.h>
@@ -128,7 +129,7 @@ static int v9p_probe(const struct pci_dev *pci, void *arg __unused)
 	return 0;
 }
 
-int virtio_9p_init(void)
+static int virtio_9p_init(void)
 {
 	/* Modern-only (0x1049) and transitional (0x1009) virtio-9p devices. */
 	int err = pci_for_each(VIRTIO_PCI_VENDOR, 0x1009, 0x1009, v9p_probe, NULL);
@@ -137,3 +138,4 @@ int virtio_9p_init(void)
 				  VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN_BASE + VIRTIO_DEVICE_ID_9P,
 				  VIRTIO_PCI_MODERN_BASE + VIRTIO_DEVICE_ID_9P, v9p_probe, NULL);
 }
+EMBER_DEVICE_INIT(virtio_9p_init);

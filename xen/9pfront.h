@@ -45,9 +45,6 @@ struct p9front {
 	uint64_t requests, replies, dropped;
 };
 
-/* 9pfront_xenbus.c: registers a transport per device/9pfs/<id>. */
-int p9front_discover(void);
-
 /* 9pfront.c */
 extern const struct p9_transport_ops p9front_ops;
 /* The event channel handler: collects replies, wakes writers. */

@@ -13,6 +13,7 @@
  * Initialised -> (backend Connected) -> Connected. A watch on the backend's
  * state fails every request with -ENOTCONN once it is Closing or gone.
  */
+#include <ember/device.h>
 #include <ember/errno.h>
 #include <ember/format.h>
 #include <ember/heap.h>
@@ -222,7 +223,7 @@ static int probe(const char *id)
 	return 0;
 }
 
-int p9front_discover(void)
+static int p9front_discover(void)
 {
 	char **ids;
 	int n = xs_directory(XS_NO_TRANSACTION, "device/9pfs", &ids);
@@ -236,3 +237,4 @@ int p9front_discover(void)
 	free(ids);
 	return err;
 }
+EMBER_DEVICE_INIT(p9front_discover);

@@ -10,8 +10,9 @@ plat-y += xen/xs_msg.c
 plat-y += xen/xenstore.c
 plat-y += xen/xenbus.c
 plat-y += xen/shutdown.c
-plat-y += xen/9pfront.c
-plat-y += xen/9pfront_xenbus.c
+# Linked only into apps with app-features += 9pfs (GNUmakefile).
+plat-9pfs-y += xen/9pfront.c
+plat-9pfs-y += xen/9pfront_xenbus.c
 plat-y += xen/platform.c
 plat-cppflags += -Ixen/include
 

@@ -14,7 +14,6 @@
 #include <ember/xen/gnttab.h>
 #include <ember/xen/xen.h>
 #include <ember/xen/xenstore.h>
-#include "9pfront.h"
 
 static int shutdown_setup(void *arg __unused)
 {
@@ -35,11 +34,6 @@ int plat_devices_init(void)
 	err = xs_init();
 	if (err) {
 		printk("ember: xenstore unavailable (%d)\n", err);
-		return err;
-	}
-	err = p9front_discover();
-	if (err) {
-		printk("ember: 9pfs devices unavailable (%d)\n", err);
 		return err;
 	}
 	/*
