@@ -226,9 +226,12 @@ static int attach(struct p9_client *c, const char *aname, struct p9_qid *qid)
 int p9_client_open(struct p9_transport *t, const char *aname, uint32_t msize,
 		   struct p9_client **out, struct p9_qid *root_qid)
 {
+	if (t->in_use)
+		return -EBUSY; /* one session per channel: tags and fids are per session */
 	struct p9_client *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	t->in_use = true;
 	c->t = t;
 	c->msize = P9_MIN_MSIZE; /* until Rversion says more */
 	waitq_init(&c->tag_wait);
@@ -255,6 +258,7 @@ void p9_client_close(struct p9_client *c)
 	if (c->fid_map && c->fids_used)
 		p9_clunk(c, c->root_fid);
 	c->t->ops->disconnect(c->t);
+	c->t->in_use = false;
 	while (c->free_slots) {
 		struct p9_slot *s = c->free_slots;
 		c->free_slots = s->next;

@@ -463,6 +463,16 @@ TEST(fs, concurrent_threads)
 	}
 }
 
+TEST(fs, statfs)
+{
+	struct statfs st;
+	EXPECT_EQ(vfs_statfs("/", &st), 0);
+	EXPECT_EQ(st.f_type, 0x01021997); /* V9FS_MAGIC */
+	EXPECT_GT(st.f_bsize, 0);
+	EXPECT_GT(st.f_blocks, 0);
+	EXPECT_EQ(vfs_statfs("/nowhere", &st), -ENOENT);
+}
+
 TEST(fs, many_open_files_then_no_fid_leaks)
 {
 	unsigned before = fs_fids_in_use();
@@ -477,4 +487,21 @@ TEST(fs, many_open_files_then_no_fid_leaks)
 	EXPECT_EQ(fs_fids_in_use(), before);
 	/* with nothing open, only the root fid is held */
 	EXPECT_EQ(before, 1);
+}
+
+TEST(fs, umount_and_mount_again)
+{
+	/* one session per share, as on Linux: a second mount is refused */
+	EXPECT_EQ(vfs_mount("share", "/guest", "9p", NULL), -EBUSY);
+	int fd = vfs_open("/host/hello.txt", O_RDONLY, 0);
+	EXPECT_EQ(vfs_umount("/"), -EBUSY); /* a file is open */
+	EXPECT_EQ(vfs_close(fd), 0);
+	EXPECT_EQ(vfs_umount("/"), 0);
+	struct stat st;
+	EXPECT_EQ(vfs_stat("/host/hello.txt", &st), -ENOENT);
+	EXPECT_EQ(vfs_mount("share", "/", "9p", NULL), 0); /* for the suites that follow */
+	char buf[32];
+	EXPECT_EQ(fs_read_file("/host/hello.txt", buf, sizeof(buf)), 20);
+	EXPECT_EQ(vfs_mount("share", "/", "9p", "msize=12"), -EBUSY);
+	EXPECT_EQ(fs_fids_in_use(), 1);
 }

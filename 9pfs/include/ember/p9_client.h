@@ -34,7 +34,8 @@ struct p9_client_stats {
 
 /*
  * Connects @t, negotiates the message size (at most @msize, 0 for the
- * transport's maximum) and attaches @aname as the root fid.
+ * transport's maximum) and attaches @aname as the root fid. -EBUSY if
+ * another session has the transport.
  */
 int p9_client_open(struct p9_transport *t, const char *aname, uint32_t msize,
 		   struct p9_client **out, struct p9_qid *root_qid);

@@ -19,6 +19,7 @@
 #ifndef EMBER_P9_TRANSPORT_H
 #define EMBER_P9_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct p9_iov {
@@ -57,6 +58,7 @@ struct p9_transport {
 	const char *tag;	   /* the share's mount tag */
 	const char *kind;	   /* "virtio-9p", "xen-9pfs", ... for messages */
 	uint32_t max_msize;	   /* largest message the channel can carry */
+	bool in_use;		   /* a client session owns it (one at a time, as on Linux) */
 	struct p9_transport *next; /* registry link */
 };
 
