@@ -5,7 +5,9 @@
  * workload_a, workload_b and workload_c with 5, 3 and 2 units of the same
  * compute kernel (50/30/20 by iteration count), and measures the cycles each
  * really took with the TSC; every 5 seconds and at exit it prints its own
- * accounting so far, which a profile of it must match:
+ * accounting so far, which a profile of it must match. It yields after every
+ * round, so `xl shutdown` (a xenstore watch handled in another thread) ends
+ * it early:
  *
  *   workload: a=50.0% b=30.0% c=20.0% over N rounds (M cycles)
  *
@@ -17,6 +19,7 @@
 #include <ember/arch.h>
 #include <ember/param.h>
 #include <ember/printk.h>
+#include <ember/sched.h>
 #include <ember/time.h>
 
 static volatile uint64_t sink;
@@ -99,6 +102,8 @@ int main(int argc, char **argv)
 			cycles[i] += arch_cycles() - c0;
 		}
 		rounds++;
+		/* Let the platform's threads run (xl shutdown is a xenstore watch). */
+		thread_yield();
 	}
 	print_accounting(cycles, rounds);
 	return 0;

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""emberprof in dom0 against Ember guests under real Xen (PV; see xen_rig.py for PVH).
+"""emberprof in dom0 against Ember guests under real Xen, PV and PVH.
 
 The workload guest splits its time 50/30/20 between workload_a/b/c by
 construction and prints its own TSC accounting; emberprof, run in dom0 by
