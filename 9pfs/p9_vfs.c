@@ -351,30 +351,55 @@ static int p9fs_stat(struct vfs_mount *m, const struct vfs_path *p, bool follow,
 	return err;
 }
 
-static int p9fs_mkdir(struct vfs_mount *m, const struct vfs_path *p, mode_t mode,
-		      struct vfs_symlink *link)
+/* What a call does in the parent directory of its path's last component. */
+struct in_parent {
+	int (*op)(struct p9fs *fs, uint32_t dfid, const char *name, const struct in_parent *a);
+	mode_t mode;
+	uint32_t flags;
+	const char *target;
+};
+
+/* Walks to @p's parent, runs @a->op there on the last name, clunks the walk. */
+static int in_parent(struct vfs_mount *m, const struct vfs_path *p, struct vfs_symlink *link,
+		     const struct in_parent *a)
 {
 	struct p9fs *fs = fs_of(m);
 	struct walk_result w;
 	int err = walk_parent(fs, p, 0, &w, link);
 	if (err)
 		return err;
-	err = p9_mkdir(fs->c, w.fid, last_name(p), mode, 0, NULL);
+	err = a->op(fs, w.fid, last_name(p), a);
 	p9_clunk(fs->c, w.fid);
 	return err;
+}
+
+static int op_mkdir(struct p9fs *fs, uint32_t dfid, const char *name, const struct in_parent *a)
+{
+	return p9_mkdir(fs->c, dfid, name, a->mode, 0, NULL);
+}
+
+static int op_unlink(struct p9fs *fs, uint32_t dfid, const char *name, const struct in_parent *a)
+{
+	return p9_unlinkat(fs->c, dfid, name, a->flags);
+}
+
+static int op_symlink(struct p9fs *fs, uint32_t dfid, const char *name, const struct in_parent *a)
+{
+	return p9_symlink(fs->c, dfid, name, a->target, 0, NULL);
+}
+
+static int p9fs_mkdir(struct vfs_mount *m, const struct vfs_path *p, mode_t mode,
+		      struct vfs_symlink *link)
+{
+	return in_parent(m, p, link, &(struct in_parent){ .op = op_mkdir, .mode = mode });
 }
 
 static int p9fs_unlink(struct vfs_mount *m, const struct vfs_path *p, bool dir,
 		       struct vfs_symlink *link)
 {
-	struct p9fs *fs = fs_of(m);
-	struct walk_result w;
-	int err = walk_parent(fs, p, 0, &w, link);
-	if (err)
-		return err;
-	err = p9_unlinkat(fs->c, w.fid, last_name(p), dir ? P9_AT_REMOVEDIR : 0);
-	p9_clunk(fs->c, w.fid);
-	return err;
+	return in_parent(
+		m, p, link,
+		&(struct in_parent){ .op = op_unlink, .flags = dir ? P9_AT_REMOVEDIR : 0 });
 }
 
 static int p9fs_rename(struct vfs_mount *m, const struct vfs_path *from, const struct vfs_path *to,
@@ -438,14 +463,7 @@ static int p9fs_readlink(struct vfs_mount *m, const struct vfs_path *p, char *bu
 static int p9fs_symlink(struct vfs_mount *m, const char *target, const struct vfs_path *p,
 			struct vfs_symlink *link)
 {
-	struct p9fs *fs = fs_of(m);
-	struct walk_result w;
-	int err = walk_parent(fs, p, 0, &w, link);
-	if (err)
-		return err;
-	err = p9_symlink(fs->c, w.fid, last_name(p), target, 0, NULL);
-	p9_clunk(fs->c, w.fid);
-	return err;
+	return in_parent(m, p, link, &(struct in_parent){ .op = op_symlink, .target = target });
 }
 
 static int p9fs_link(struct vfs_mount *m, const struct vfs_path *from, const struct vfs_path *to,

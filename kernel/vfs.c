@@ -596,46 +596,43 @@ static bool follow_link2(struct call *c, int *err)
 	       c->a.m == c->b.m;
 }
 
-int vfs_rename(const char *oldpath, const char *newpath)
+/*
+ * A call on two paths of one mount (rename, link), following links found in
+ * either: 0 or -errno from the filesystem, -EXDEV when the paths (or what a
+ * link leads to) lie in two mounts.
+ */
+static int two_paths(const char *from, const char *to, bool rename)
 {
 	int err;
-	struct call *c = call_begin(oldpath, &err);
+	struct call *c = call_begin(from, &err);
 	if (!c)
 		return err;
-	err = second_path(c, newpath);
+	err = second_path(c, to);
 	while (!err) {
-		if (!c->a.p.n || !c->b.p.n) {
-			err = -EBUSY;
+		struct vfs_mount *m = c->a.m;
+		if (!c->b.p.n || (rename && !c->a.p.n)) {
+			err = rename ? -EBUSY : -EEXIST; /* a mount's root */
 			break;
 		}
 		c->link.which = 0;
-		err = c->a.m->ops->rename(c->a.m, &c->a.p, &c->b.p, &c->link);
+		err = rename ? m->ops->rename(m, &c->a.p, &c->b.p, &c->link)
+			     : m->ops->link(m, &c->a.p, &c->b.p, &c->link);
 		if (!follow_link2(c, &err))
 			break;
 	}
 	if (!err && c->a.m != c->b.m)
-		err = -EXDEV;
+		err = -EXDEV; /* a link led into another mount */
 	return call_end(c, err);
+}
+
+int vfs_rename(const char *oldpath, const char *newpath)
+{
+	return two_paths(oldpath, newpath, true);
 }
 
 int vfs_link(const char *oldpath, const char *newpath)
 {
-	int err;
-	struct call *c = call_begin(oldpath, &err);
-	if (!c)
-		return err;
-	err = second_path(c, newpath);
-	while (!err) {
-		if (!c->b.p.n) {
-			err = -EEXIST;
-			break;
-		}
-		c->link.which = 0;
-		err = c->a.m->ops->link(c->a.m, &c->a.p, &c->b.p, &c->link);
-		if (!follow_link2(c, &err))
-			break;
-	}
-	return call_end(c, err);
+	return two_paths(oldpath, newpath, false);
 }
 
 static int setattr_path(const char *path, int what, mode_t mode, off_t size)

@@ -171,21 +171,20 @@ int p9front_connect(struct p9_transport *t)
 		if (err)
 			printk("9pfront: %s: cannot connect to %s (%d)\n", f->tag, f->backend, err);
 	} else if (!f->connected) {
-		err = -ENOTCONN; /* it was connected once and went away */
+		err = -ENOTCONN; /* the backend went away */
 	}
 	mutex_unlock(&f->connect_lock);
 	return err;
 }
 
-void p9front_disconnect(struct p9_transport *t)
+/*
+ * The end of a 9P session, not of the channel: the ring stays connected for
+ * the next mount, whose Tversion starts a fresh session (9P makes the server
+ * forget the old one's fids). The channel ends with the domain, or when the
+ * backend closes (backend_changed()).
+ */
+void p9front_disconnect(struct p9_transport *t __unused)
 {
-	struct p9front *f = container_of(t, struct p9front, t);
-	if (!f->connected)
-		return;
-	p9front_fail_all(f);
-	xs_unwatch(&f->backend_watch);
-	xenbus_switch_state(f->node, XenbusStateClosing);
-	/* The pages stay granted: the backend may still map them until it closes. */
 }
 
 /* ---- discovery ---- */

@@ -49,7 +49,11 @@ struct p9_transport_ops {
 	 * did not fit in[], -ENOTCONN/-EIO when the channel is gone.
 	 */
 	int (*request)(struct p9_transport *t, struct p9_req *req);
-	/* Tears the channel down; pending requests fail with -ENOTCONN. */
+	/*
+	 * Ends the client session. A transport MAY keep the channel up for the
+	 * next connect (virtio and the Xen ring do: the next Tversion starts a
+	 * new session on the server).
+	 */
 	void (*disconnect)(struct p9_transport *t);
 };
 
