@@ -11,7 +11,7 @@
  * top samples like record and redraws the hottest functions every second.
  * record keeps raw addresses; the other verbs symbolize them with the ELF
  * named in the profile (or --elf). Errors are one line on stderr and a
- * non-zero exit. (`top` and DWARF unwinding come with the next increment.)
+ * non-zero exit.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,6 +29,7 @@
 
 struct cli {
 	const char *verb, *in, *out, *elf, *qemu, *ram, *xen, *to, *title, *unwind;
+	const char *xen_calls; /* record: direct (default) or libxc */
 	double hz, seconds;
 	unsigned top;
 	bool quiet, bare, verbose;
@@ -39,7 +40,7 @@ struct cli {
 static const char usage_text[] =
 	"usage: emberprof record (--xen DOMAIN | --qemu ADDR --ram FILE) --elf GUEST.elf\n"
 	"                        [-F HZ] [-d SECONDS] [-o FILE] [--unwind fp|dwarf|auto]\n"
-	"                        [-n SAMPLES] [-q] [-v] [--bare]\n"
+	"                        [-n SAMPLES] [-q] [-v] [--bare] [--xen-calls direct|libxc]\n"
 	"       emberprof top    (--xen DOMAIN | --qemu ADDR --ram FILE) --elf GUEST.elf\n"
 	"                        [-F HZ] [-d SECONDS] [--unwind fp|dwarf|auto]\n"
 	"       emberprof report  [-i FILE] [--elf ELF] [--top N]\n"
@@ -51,6 +52,8 @@ static const char usage_text[] =
 	"memory-backend-file. -n stops after that many samples (or -d, whichever first).\n"
 	"-v prints the time per sample of each phase; --bare only\n"
 	"pauses, reads registers and unpauses (the cost floor, nothing recorded).\n"
+	"--xen-calls libxc makes those three calls through libxc instead of direct\n"
+	"hypercalls with preallocated buffers (for comparison; slower).\n"
 	"Defaults: -F 1000, -d 10, --unwind fp, profile file " DEFAULT_PROFILE ".\n";
 
 static void usage(FILE *f)
@@ -67,19 +70,13 @@ static int fail(const char *what)
 static int parse(int argc, char **argv, struct cli *c)
 {
 	static const struct option opts[] = {
-		{ "qemu", required_argument, 0, 'Q' },
-		{ "ram", required_argument, 0, 'R' },
-		{ "xen", required_argument, 0, 'X' },
-		{ "unwind", required_argument, 0, 'U' },
-		{ "bare", no_argument, 0, 'B' },
-		{ "verbose", no_argument, 0, 'v' },
-		{ "samples", required_argument, 0, 'n' },
-		{ "elf", required_argument, 0, 'e' },
-		{ "to", required_argument, 0, 't' },
-		{ "top", required_argument, 0, 'T' },
-		{ "title", required_argument, 0, 'L' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
+		{ "qemu", required_argument, 0, 'Q' }, { "ram", required_argument, 0, 'R' },
+		{ "xen", required_argument, 0, 'X' },  { "unwind", required_argument, 0, 'U' },
+		{ "bare", no_argument, 0, 'B' },       { "xen-calls", required_argument, 0, 'C' },
+		{ "verbose", no_argument, 0, 'v' },    { "samples", required_argument, 0, 'n' },
+		{ "elf", required_argument, 0, 'e' },  { "to", required_argument, 0, 't' },
+		{ "top", required_argument, 0, 'T' },  { "title", required_argument, 0, 'L' },
+		{ "help", no_argument, 0, 'h' },       { 0, 0, 0, 0 },
 	};
 	*c = (struct cli){ .hz = 1000, .seconds = 10, .top = 10, .title = "Ember guest" };
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
@@ -99,6 +96,7 @@ static int parse(int argc, char **argv, struct cli *c)
 		case 'U': c->unwind = optarg; break;
 		case 'n': c->max_samples = strtoull(optarg, &end, 10); break;
 		case 'B': c->bare = true; break;
+		case 'C': c->xen_calls = optarg; break;
 		case 'v': c->verbose = true; break;
 		case 'e': c->elf = optarg; break;
 		case 't': c->to = optarg; break;
@@ -173,11 +171,17 @@ static int cmd_record(const struct cli *c, bool top)
 				      .phases = &phases };
 	if (parse_unwind(c, &o.unwind))
 		return fail("--unwind takes fp, dwarf or auto");
+	unsigned xen_flags = 0;
+	if (c->xen_calls && !strcmp(c->xen_calls, "libxc"))
+		xen_flags = PROF_XEN_LIBXC;
+	else if (c->xen_calls && strcmp(c->xen_calls, "direct"))
+		return fail("--xen-calls takes direct or libxc");
 	struct prof_symbols *syms;
 	struct prof_target t;
 	if (prof_symbols_open(c->elf, &syms))
 		return fail(prof_error());
-	if (c->xen ? prof_xen_open(c->xen, &t) : prof_qemu_open(c->qemu, c->ram, 0, &t)) {
+	if (c->xen ? prof_xen_open(c->xen, xen_flags, &t)
+		   : prof_qemu_open(c->qemu, c->ram, 0, &t)) {
 		prof_symbols_close(syms);
 		return fail(prof_error());
 	}

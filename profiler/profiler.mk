@@ -18,7 +18,7 @@ PROF_CFLAGS-profiler/target_xen.c := -std=gnu11
 $(TOOLS)/emberprof: $(PROF_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTLD  $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ -ldw -lelf -lxenctrl -lxenforeignmemory -lxenstore -lxentoollog -lz
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ -ldw -lelf -lxenctrl -lxencall -lxenforeignmemory -lxenstore -lxentoollog -lz
 
 -include $(PROF_OBJ:.o=.d)
 

@@ -13,11 +13,21 @@
  * read through stale translations; frame mappings stay valid (a frame's
  * contents are live, whatever maps it). Both caches are bounded and simply
  * emptied when full.
+ *
+ * The three calls every sample makes (pause, read a vCPU's context, unpause)
+ * go straight to the domctl hypercall through libxencall, with the domctl
+ * and the vCPU context in hypercall buffers allocated once at open: libxc's
+ * wrappers bounce both through freshly prepared buffers on every call, which
+ * the rig notes measure at ~440 us per sample against ~250 us direct. The
+ * libxc path stays selectable (PROF_XEN_LIBXC) so the two can be measured
+ * side by side, and is used when the direct path is refused at open (a
+ * hypervisor whose domctl interface differs from the headers').
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <xencall.h>
 #include <xenctrl.h>
 #include <xenforeignmemory.h>
 #include <xenstore.h>
@@ -41,6 +51,9 @@ struct mapping {
 struct xen_target {
 	xc_interface *xch;
 	xenforeignmemory_handle *fmem;
+	xencall_handle *call;	       /* NULL: every call through libxc */
+	struct xen_domctl *dc;	       /* hypercall buffer, reused */
+	vcpu_guest_context_any_t *ctx; /* hypercall buffer, reused */
 	uint32_t domid;
 	int nr_vcpus;
 	bool hvm;
@@ -122,20 +135,28 @@ static ssize_t xen_read_mem(void *t, const struct prof_regs *regs, uint64_t va, 
 	return (ssize_t)len;
 }
 
+/* One domctl through the preallocated buffer; 0, or -1 with errno. */
+static int domctl(struct xen_target *x, uint32_t cmd)
+{
+	x->dc->cmd = cmd;
+	x->dc->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+	x->dc->domain = (domid_t)x->domid;
+	return xencall1(x->call, __HYPERVISOR_domctl, (uint64_t)(uintptr_t)x->dc) < 0 ? -1 : 0;
+}
+
 static int xen_pause(void *t)
 {
 	struct xen_target *x = t;
-	return xc_domain_pause(x->xch, x->domid)
-		       ? prof_fail(errno, "cannot pause domain %u: %s", x->domid, strerror(errno))
-		       : 0;
+	int rc = x->call ? domctl(x, XEN_DOMCTL_pausedomain) : xc_domain_pause(x->xch, x->domid);
+	return rc ? prof_fail(errno, "cannot pause domain %u: %s", x->domid, strerror(errno)) : 0;
 }
 
 static int xen_unpause(void *t)
 {
 	struct xen_target *x = t;
-	return xc_domain_unpause(x->xch, x->domid)
-		       ? prof_fail(errno, "cannot unpause domain %u: %s", x->domid, strerror(errno))
-		       : 0;
+	int rc =
+		x->call ? domctl(x, XEN_DOMCTL_unpausedomain) : xc_domain_unpause(x->xch, x->domid);
+	return rc ? prof_fail(errno, "cannot unpause domain %u: %s", x->domid, strerror(errno)) : 0;
 }
 
 static int xen_nr_vcpus(void *t)
@@ -143,18 +164,28 @@ static int xen_nr_vcpus(void *t)
 	return ((struct xen_target *)t)->nr_vcpus;
 }
 
+/* Reads vCPU @vcpu's context into x->ctx; 0, or -1 with errno. */
+static int read_context(struct xen_target *x, int vcpu)
+{
+	if (!x->call)
+		return xc_vcpu_getcontext(x->xch, x->domid, (uint32_t)vcpu, x->ctx);
+	x->dc->u.vcpucontext.vcpu = (uint32_t)vcpu;
+	set_xen_guest_handle_raw(x->dc->u.vcpucontext.ctxt, &x->ctx->c);
+	return domctl(x, XEN_DOMCTL_getvcpucontext);
+}
+
 static int xen_get_regs(void *t, int vcpu, struct prof_regs *regs)
 {
 	struct xen_target *x = t;
-	vcpu_guest_context_any_t ctx;
-	if (xc_vcpu_getcontext(x->xch, x->domid, (uint32_t)vcpu, &ctx))
+	if (read_context(x, vcpu))
 		return prof_fail(errno, "cannot read vCPU %d of domain %u: %s", vcpu, x->domid,
 				 strerror(errno));
-	regs->rip = ctx.x64.user_regs.rip;
-	regs->rsp = ctx.x64.user_regs.rsp;
-	regs->rbp = ctx.x64.user_regs.rbp;
+	const vcpu_guest_context_x86_64_t *c = &x->ctx->x64;
+	regs->rip = c->user_regs.rip;
+	regs->rsp = c->user_regs.rsp;
+	regs->rbp = c->user_regs.rbp;
 	/* PV: an MFN in Xen's cr3 encoding; HVM/PVH: the guest-physical root. */
-	regs->cr3 = x->hvm ? ctx.x64.ctrlreg[3] : xen_cr3_to_pfn(ctx.x64.ctrlreg[3]) << 12;
+	regs->cr3 = x->hvm ? c->ctrlreg[3] : xen_cr3_to_pfn(c->ctrlreg[3]) << 12;
 	regs->kernel_mode = true; /* Ember runs everything in its kernel */
 	return 0;
 }
@@ -171,6 +202,13 @@ static void xen_close(void *t)
 {
 	struct xen_target *x = t;
 	drop_mappings(x);
+	if (x->call) {
+		xencall_free_buffer(x->call, x->dc);
+		xencall_free_buffer(x->call, x->ctx);
+		xencall_close(x->call);
+	} else {
+		free(x->ctx);
+	}
 	if (x->fmem)
 		xenforeignmemory_close(x->fmem);
 	if (x->xch)
@@ -236,7 +274,32 @@ static xentoollog_logger *quiet_logger(void)
 	return (xentoollog_logger *)lg;
 }
 
-int prof_xen_open(const char *domain, struct prof_target *out)
+/*
+ * Sets up the direct hypercall path, or leaves x->call NULL (libxc's path)
+ * when @via_libxc asks for it or the hypervisor refuses our domctl: one
+ * getvcpucontext of vCPU 0 is the probe. -ENOMEM when no buffer is left.
+ */
+static int open_calls(struct xen_target *x, bool via_libxc)
+{
+	x->call = via_libxc ? NULL : xencall_open(quiet_logger(), 0);
+	if (x->call) {
+		x->dc = xencall_alloc_buffer(x->call, sizeof(*x->dc));
+		x->ctx = xencall_alloc_buffer(x->call, sizeof(*x->ctx));
+		if (x->dc && x->ctx) {
+			memset(x->dc, 0, sizeof(*x->dc));
+			if (!read_context(x, 0))
+				return 0;
+		}
+		xencall_free_buffer(x->call, x->dc);
+		xencall_free_buffer(x->call, x->ctx);
+		xencall_close(x->call);
+		x->call = NULL;
+	}
+	x->ctx = malloc(sizeof(*x->ctx));
+	return x->ctx ? 0 : prof_fail(ENOMEM, "out of memory");
+}
+
+int prof_xen_open(const char *domain, unsigned flags, struct prof_target *out)
 {
 	struct xen_target *x = calloc(1, sizeof(*x));
 	if (!x)
@@ -263,6 +326,11 @@ int prof_xen_open(const char *domain, struct prof_target *out)
 	}
 	x->hvm = info.hvm;
 	x->nr_vcpus = (int)info.max_vcpu_id + 1;
+	err = open_calls(x, flags & PROF_XEN_LIBXC);
+	if (err) {
+		xen_close(x);
+		return err;
+	}
 	*out = (struct prof_target){ &xen_ops, x };
 	return 0;
 }
