@@ -100,10 +100,12 @@ def test_stacks_are_rooted_at_the_thread(recorded):
     assert any(";spin " in l for l in lines)
 
 
-def test_unwind_modes_are_checked():
+def test_record_modes_are_checked():
     bad = emberprof("record", "--qemu", "unix:/nonexistent", "--ram", "/nonexistent",
                     "--elf", WORKLOAD, "--unwind", "sideways")
     assert bad.returncode != 0 and "--unwind takes fp, dwarf or auto" in bad.stderr
+    bad = emberprof("record", "--xen", "1", "--elf", WORKLOAD, "--xen-calls", "sideways")
+    assert bad.returncode != 0 and "--xen-calls takes direct or libxc" in bad.stderr
 
 
 def test_report_and_flame(recorded, tmp_path):

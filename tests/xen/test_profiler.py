@@ -57,6 +57,15 @@ def test_shares_match_the_guests_accounting(rig, flavour, app):
             f"{f}: profile {share:.1f}% vs guest {guest[f]}% ({flavour})\n{msg}"
 
 
+@pytest.mark.parametrize("flavour,app", CASES)
+def test_record_through_libxc_too(rig, flavour, app):
+    """--xen-calls libxc: the same three calls through libxc's wrappers."""
+    _, hook, _, msg = profile(rig, flavour, app)
+    assert "libxc-status=0" in hook, msg
+    runs = re.findall(r"emberprof: (\d+) samples in [\d.]+ s .*, (\d+) errors -> /tmp/libxc", hook)
+    assert runs == [("300", "0")], msg
+
+
 @pytest.mark.parametrize("flavour", PROFILED_FLAVOURS)
 def test_unknown_domain_is_a_one_line_error(rig, flavour):
     _, hook, _, msg = profile(rig, flavour)

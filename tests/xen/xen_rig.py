@@ -107,6 +107,8 @@ def profiled_workload(work, flavour, app="workload", unwind="fp"):
     hook = (f"/rig/files/emberprof record --xen $DOMID --elf {elf} -F 1000 -n 10000 -d 100 "
             f"-o {prof} -q --unwind {unwind}; "
             f"echo emberprof-status=$?; /rig/files/emberprof convert --to folded -i {prof}; "
+            f"/rig/files/emberprof record --xen $DOMID --elf {elf} -n 300 -o /tmp/libxc.prof "
+            f"-q --xen-calls libxc; echo libxc-status=$?; "
             f"/rig/files/emberprof record --xen no-such-domain --elf {elf}; "
             f"echo bad-domain-status=$?; xl shutdown $DOMID")
     g = ember_guest(work, app, flavour, args="150", timeout=240)
