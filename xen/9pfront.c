@@ -15,12 +15,22 @@
  * be resynchronized in a byte stream, so the channel is declared broken and
  * every request fails with -EIO. A reply for a tag nobody waits for is
  * dropped and counted.
+ *
+ * Stalls. A request still unanswered after P9FRONT_STALL_NS (or a writer
+ * still waiting for room) is looked at again: the state of the rings and of
+ * the event channel is logged, the "in" ring is scanned as an event would
+ * have it, and the backend is notified once more. A lost notification, on
+ * either side, then costs seconds instead of a hang, and the log says which
+ * side lost it.
  */
 #include <ember/arch.h>
 #include <ember/errno.h>
 #include <ember/printk.h>
 #include <ember/string.h>
+#include <ember/time.h>
 #include "9pfront.h"
+
+#define P9FRONT_STALL_NS (2 * NSEC_PER_SEC)
 
 struct pending {
 	struct list_node link;
@@ -135,6 +145,28 @@ void p9front_event(evtchn_port_t port __unused, void *data)
 	arch_irq_restore(flags);
 }
 
+/* A wait passed P9FRONT_STALL_NS: log, rescan, renotify. Interrupts are off. */
+static void recover_stall(struct p9front *f, const char *what)
+{
+	struct evtchn_port_state e;
+	evtchn_get_port_state(f->port, &e);
+	f->stalls++;
+	printk("9pfront: %s: %s stalled: in %u/%u out %u/%u (prod/cons), port %u pending %d "
+	       "masked %d, upcall pending %d masked %d\n",
+	       f->tag, what, f->intf->in_prod, f->intf->in_cons, f->intf->out_prod,
+	       f->intf->out_cons, f->port, e.pending, e.masked, e.upcall_pending, e.upcall_masked);
+	collect_replies(f);
+	waitq_wake_all(&f->space);
+	evtchn_send(f->port);
+}
+
+/* waitq_wait() with the stall check; interrupts are off. */
+static void wait_or_recover(struct p9front *f, struct waitq *wq, const char *what)
+{
+	if (waitq_wait(wq, time_now_ns() + P9FRONT_STALL_NS) == -ETIMEDOUT && f->intf)
+		recover_stall(f, what);
+}
+
 static uint32_t out_free(struct p9front *f)
 {
 	RING_IDX prod = f->intf->out_prod, cons = READ_ONCE(f->intf->out_cons);
@@ -154,7 +186,7 @@ static int p9front_request(struct p9_transport *t, struct p9_req *req)
 
 	unsigned long flags = arch_irq_save();
 	while (f->connected && !f->broken && out_free(f) < size)
-		waitq_wait(&f->space, 0);
+		wait_or_recover(f, &f->space, "waiting for ring space");
 	if (!f->connected || f->broken) {
 		arch_irq_restore(flags);
 		return f->broken ? -EIO : -ENOTCONN;
@@ -171,7 +203,7 @@ static int p9front_request(struct p9_transport *t, struct p9_req *req)
 	f->requests++;
 	evtchn_send(f->port);
 	while (!p.done)
-		waitq_wait(&p.wq, 0);
+		wait_or_recover(f, &p.wq, "waiting for a reply");
 	arch_irq_restore(flags);
 	return p.err;
 }

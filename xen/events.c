@@ -169,3 +169,16 @@ void evtchn_get_stats(struct evtchn_stats *out)
 	*out = stats;
 	arch_irq_restore(flags);
 }
+
+void evtchn_get_port_state(evtchn_port_t port, struct evtchn_port_state *out)
+{
+	const struct shared_info *s = xen_shared_info;
+	xen_ulong_t bit = (xen_ulong_t)1 << (port % BITS_PER_WORD);
+	unsigned w = port / BITS_PER_WORD;
+	*out = (struct evtchn_port_state){
+		.pending = READ_ONCE(s->evtchn_pending[w]) & bit,
+		.masked = READ_ONCE(s->evtchn_mask[w]) & bit,
+		.upcall_pending = READ_ONCE(s->vcpu_info[0].evtchn_upcall_pending),
+		.upcall_masked = READ_ONCE(s->vcpu_info[0].evtchn_upcall_mask),
+	};
+}

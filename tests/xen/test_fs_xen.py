@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import sys
+import warnings
 
 import pytest
 
@@ -40,6 +41,10 @@ def guest(rig, name):
 
 
 def assert_suites_passed(console, suites, msg):
+    # A stall the frontend recovered from (xen/9pfront.c) is not a failure,
+    # but it is a lost notification: say so in the summary, with the rings.
+    for line in re.findall(r"9pfront: .* stalled: .*", console):
+        warnings.warn(line)
     tap = parse_tap(console)
     for s in suites:
         assert tap.suites.get(s), f"suite {s} did not run\n{msg}"

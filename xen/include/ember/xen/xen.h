@@ -70,6 +70,12 @@ struct evtchn_stats {
 };
 void evtchn_get_stats(struct evtchn_stats *out);
 
+/* For diagnostics: @port's pending and mask bits, and vCPU 0's upcall flags. */
+struct evtchn_port_state {
+	bool pending, masked, upcall_pending, upcall_masked;
+};
+void evtchn_get_port_state(evtchn_port_t port, struct evtchn_port_state *out);
+
 /* console.c: sends what the console buffered so far, if the ring is up. */
 void xen_console_flush(void);
 
