@@ -17,11 +17,12 @@
  * dropped and counted.
  *
  * Stalls. A request still unanswered after P9FRONT_STALL_NS (or a writer
- * still waiting for room) is looked at again: the state of the rings and of
- * the event channel is logged, the "in" ring is scanned as an event would
- * have it, and the backend is notified once more. A lost notification, on
- * either side, then costs seconds instead of a hang, and the log says which
- * side lost it.
+ * still waiting for room) is looked at again, and again after twice as
+ * long: the state of the rings and of the event channel is logged, the "in"
+ * ring is scanned as an event would have it, and the backend is notified
+ * once more. A lost notification, on either side, then costs seconds
+ * instead of a hang, and the log says which side stopped (seen: a backend
+ * in a dom0 out of memory leaves "out" unconsumed).
  */
 #include <ember/arch.h>
 #include <ember/errno.h>
@@ -146,25 +147,33 @@ void p9front_event(evtchn_port_t port __unused, void *data)
 }
 
 /* A wait passed P9FRONT_STALL_NS: log, rescan, renotify. Interrupts are off. */
-static void recover_stall(struct p9front *f, const char *what)
+static void recover_stall(struct p9front *f, const char *what, uint64_t waited_ns)
 {
 	struct evtchn_port_state e;
 	evtchn_get_port_state(f->port, &e);
 	f->stalls++;
-	printk("9pfront: %s: %s stalled: in %u/%u out %u/%u (prod/cons), port %u pending %d "
-	       "masked %d, upcall pending %d masked %d\n",
-	       f->tag, what, f->intf->in_prod, f->intf->in_cons, f->intf->out_prod,
-	       f->intf->out_cons, f->port, e.pending, e.masked, e.upcall_pending, e.upcall_masked);
+	printk("9pfront: %s: %s stalled for %u s: in %u/%u out %u/%u (prod/cons), port %u "
+	       "pending %d masked %d, upcall pending %d masked %d\n",
+	       f->tag, what, (unsigned)(waited_ns / NSEC_PER_SEC), f->intf->in_prod,
+	       f->intf->in_cons, f->intf->out_prod, f->intf->out_cons, f->port, e.pending, e.masked,
+	       e.upcall_pending, e.upcall_masked);
 	collect_replies(f);
 	waitq_wake_all(&f->space);
 	evtchn_send(f->port);
 }
 
-/* waitq_wait() with the stall check; interrupts are off. */
-static void wait_or_recover(struct p9front *f, struct waitq *wq, const char *what)
+/*
+ * waitq_wait() with the stall check; interrupts are off. *@patience starts
+ * at P9FRONT_STALL_NS and doubles after each stall (up to a minute), so a
+ * backend that stopped for good is logged a dozen times, not every 2 s.
+ */
+static void wait_or_recover(struct p9front *f, struct waitq *wq, const char *what,
+			    uint64_t *patience)
 {
-	if (waitq_wait(wq, time_now_ns() + P9FRONT_STALL_NS) == -ETIMEDOUT && f->intf)
-		recover_stall(f, what);
+	if (waitq_wait(wq, time_now_ns() + *patience) == -ETIMEDOUT && f->intf) {
+		recover_stall(f, what, *patience);
+		*patience = MIN(*patience * 2, 64 * NSEC_PER_SEC);
+	}
 }
 
 static uint32_t out_free(struct p9front *f)
@@ -185,8 +194,9 @@ static int p9front_request(struct p9_transport *t, struct p9_req *req)
 	waitq_init(&p.wq);
 
 	unsigned long flags = arch_irq_save();
+	uint64_t patience = P9FRONT_STALL_NS;
 	while (f->connected && !f->broken && out_free(f) < size)
-		wait_or_recover(f, &f->space, "waiting for ring space");
+		wait_or_recover(f, &f->space, "waiting for ring space", &patience);
 	if (!f->connected || f->broken) {
 		arch_irq_restore(flags);
 		return f->broken ? -EIO : -ENOTCONN;
@@ -202,8 +212,9 @@ static int p9front_request(struct p9_transport *t, struct p9_req *req)
 	f->intf->out_prod = prod + (RING_IDX)size;
 	f->requests++;
 	evtchn_send(f->port);
+	patience = P9FRONT_STALL_NS;
 	while (!p.done)
-		wait_or_recover(f, &p.wq, "waiting for a reply");
+		wait_or_recover(f, &p.wq, "waiting for a reply", &patience);
 	arch_irq_restore(flags);
 	return p.err;
 }
