@@ -151,7 +151,6 @@ static void recover_stall(struct p9front *f, const char *what, uint64_t waited_n
 {
 	struct evtchn_port_state e;
 	evtchn_get_port_state(f->port, &e);
-	f->stalls++;
 	printk("9pfront: %s: %s stalled for %u s: in %u/%u out %u/%u (prod/cons), port %u "
 	       "pending %d masked %d, upcall pending %d masked %d\n",
 	       f->tag, what, (unsigned)(waited_ns / NSEC_PER_SEC), f->intf->in_prod,

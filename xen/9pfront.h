@@ -42,7 +42,7 @@ struct p9front {
 	struct waitq space;	  /* writers waiting for room in "out" */
 	struct xs_watch backend_watch;
 	struct mutex connect_lock;
-	uint64_t requests, replies, dropped, stalls;
+	uint64_t requests, replies, dropped;
 };
 
 /* 9pfront.c */
