@@ -236,9 +236,10 @@ int p9_client_open(struct p9_transport *t, const char *aname, uint32_t msize,
 	c->msize = P9_MIN_MSIZE; /* until Rversion says more */
 	waitq_init(&c->tag_wait);
 	uint32_t want = msize ? msize : P9_DEFAULT_MSIZE;
+	int err = t->ops->connect(t);
+	/* after connect: a transport may learn its limit there (a Xen ring's order) */
 	if (t->max_msize && want > t->max_msize)
 		want = t->max_msize;
-	int err = t->ops->connect(t);
 	if (!err)
 		err = negotiate(c, want);
 	if (!err)

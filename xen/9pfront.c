@@ -10,19 +10,27 @@
  * tag (the first bytes to in[0], the rest to in[1], as the client split
  * them) and wakes its thread. The backend answers in any order.
  *
- * The indexes come from another domain: a reply whose size is below a
- * header or beyond the ring, or more bytes than the ring holds, can never
- * be resynchronized in a byte stream, so the channel is declared broken and
- * every request fails with -EIO. A reply for a tag nobody waits for is
- * dropped and counted.
+ * The indexes come from another domain and are handled by <ember/xen/xring.h>:
+ * our own (out_prod, in_cons) are kept privately, the backend's (out_cons,
+ * in_prod) read once per operation and bounded. A reply whose size is below
+ * a header or beyond the ring, or a backend index outside the ring, can
+ * never be resynchronized in a byte stream, so the channel is declared
+ * broken and every request fails with -EIO. A reply for a tag nobody waits
+ * for is dropped and counted.
  *
- * Stalls. A request still unanswered after P9FRONT_STALL_NS (or a writer
- * still waiting for room) is looked at again, and again after twice as
- * long: the state of the rings and of the event channel is logged, the "in"
- * ring is scanned as an event would have it, and the backend is notified
- * once more. A lost notification, on either side, then costs seconds
- * instead of a hang, and the log says which side stopped (seen: a backend
- * in a dom0 out of memory leaves "out" unconsumed).
+ * Notifications. We notify the backend after publishing a request and
+ * after consuming replies: QEMU's backend, finding too little room in "in"
+ * for a reply, waits for our next event before it writes it, so a frontend
+ * that only notified on requests deadlocked whenever replies filled "in"
+ * (several large reads in flight) until its next request.
+ *
+ * Failure policy (as xen/xenstore.c's): a request has a deadline
+ * (P9FRONT_REQUEST_TIMEOUT_NS, waiting for room and for the reply
+ * together); a request that misses it fails with -ETIMEDOUT and breaks the
+ * channel, since its tag may still be answered later, into a reused tag. A
+ * broken channel stays broken. As a logged safety net, a wait longer than
+ * P9FRONT_STALL_NS (doubling) logs the rings and the event channel, rescans
+ * "in" and notifies the backend again; the Xen tests fail on any such line.
  */
 #include <ember/arch.h>
 #include <ember/errno.h>
@@ -31,7 +39,8 @@
 #include <ember/time.h>
 #include "9pfront.h"
 
-#define P9FRONT_STALL_NS (2 * NSEC_PER_SEC)
+#define P9FRONT_STALL_NS	   (2 * NSEC_PER_SEC)
+#define P9FRONT_REQUEST_TIMEOUT_NS (60 * NSEC_PER_SEC)
 
 struct pending {
 	struct list_node link;
@@ -40,16 +49,6 @@ struct pending {
 	int err;
 	struct waitq wq;
 };
-
-static uint8_t *ring_in(struct p9front *f)
-{
-	return f->data;
-}
-
-static uint8_t *ring_out(struct p9front *f)
-{
-	return f->data + f->ring_size;
-}
 
 static void finish(struct pending *p, int err)
 {
@@ -70,6 +69,16 @@ void p9front_fail_all(struct p9front *f)
 	arch_irq_restore(flags);
 }
 
+/* Declares the channel broken for good (once, with @why) and fails every request. */
+static void break_channel(struct p9front *f, const char *why, uint32_t value)
+{
+	if (!f->broken)
+		printk("9pfront: %s: channel broken: %s (%u); every request now fails with -EIO\n",
+		       f->tag, why, value);
+	f->broken = true;
+	p9front_fail_all(f);
+}
+
 static struct pending *find_tag(struct p9front *f, uint16_t tag)
 {
 	list_for_each(it, &f->pending)
@@ -81,58 +90,53 @@ static struct pending *find_tag(struct p9front *f, uint16_t tag)
 	return NULL;
 }
 
-/* Copies @size bytes from "in" at *@masked_cons into @req's buffers, skipping any excess. */
-static int copy_reply(struct p9front *f, struct p9_req *req, uint32_t size, RING_IDX *masked_cons)
+/* Copies the @size-byte reply at the head of "in" into @req's buffers, clamped to them. */
+static int copy_reply(struct p9front *f, struct p9_req *req, uint32_t size)
 {
-	uint32_t left = size;
-	for (unsigned i = 0; i < req->nin && left; i++) {
-		uint32_t n = MIN(left, req->in[i].len);
-		xen_9pfs_read_packet(req->in[i].base, ring_in(f), n, 0, masked_cons, f->ring_size);
-		left -= n;
+	uint32_t done = 0;
+	for (unsigned i = 0; i < req->nin && done < size; i++) {
+		uint32_t n = MIN(size - done, req->in[i].len);
+		xring_peek(&f->in, done, req->in[i].base, n);
+		done += n;
 	}
-	*masked_cons = xen_9pfs_mask(*masked_cons + left, f->ring_size);
-	req->received = size - left;
-	return left ? -EMSGSIZE : 0;
+	req->received = done;
+	return done < size ? -EMSGSIZE : 0;
 }
 
 /* Takes every complete reply off "in". Interrupts are off. */
 static void collect_replies(struct p9front *f)
 {
-	for (;;) {
-		RING_IDX cons = f->intf->in_cons, prod = READ_ONCE(f->intf->in_prod);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		RING_IDX queued = xen_9pfs_queued(prod, cons, f->ring_size);
-		if (prod - cons > f->ring_size) {
-			printk("9pfront: %s: backend moved in_prod past the ring\n", f->tag);
-			f->broken = true;
-		}
-		if (f->broken || queued < P9_HDR_SIZE)
-			break;
+	bool consumed = false;
+	while (!f->broken) {
+		uint32_t queued, size;
 		uint8_t hdr[P9_HDR_SIZE];
-		RING_IDX masked = xen_9pfs_mask(cons, f->ring_size);
-		xen_9pfs_read_packet(hdr, ring_in(f), sizeof(hdr), 0, &masked, f->ring_size);
-		uint32_t size = p9_msg_size(hdr);
-		if (size < P9_HDR_SIZE || size > f->ring_size) {
-			printk("9pfront: %s: reply of %u bytes cannot be framed\n", f->tag, size);
-			f->broken = true;
+		if (xring_avail(&f->in, &queued)) {
+			break_channel(f, "backend moved in_prod past the ring, by", queued);
+			break;
+		}
+		if (queued < P9_HDR_SIZE)
+			break;
+		xring_peek(&f->in, 0, hdr, sizeof(hdr));
+		size = p9_msg_size(hdr);
+		if (size < P9_HDR_SIZE || size > f->in.size) {
+			break_channel(f, "a reply that cannot be framed, of bytes", size);
 			break;
 		}
 		if (queued < size)
 			break; /* the rest is still coming */
 		struct pending *p = find_tag(f, (uint16_t)(hdr[5] | hdr[6] << 8));
-		masked = xen_9pfs_mask(cons, f->ring_size);
-		if (p) {
-			int err = copy_reply(f, p->req, size, &masked);
-			finish(p, err);
-		} else {
+		if (p)
+			finish(p, copy_reply(f, p->req, size));
+		else
 			f->dropped++;
-		}
 		f->replies++;
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		f->intf->in_cons = cons + size;
+		xring_skip(&f->in, size);
+		consumed = true;
 	}
-	if (f->broken)
-		p9front_fail_all(f);
+	if (consumed && !f->broken) {
+		xring_publish(&f->in);
+		evtchn_send(f->port); /* the backend may be waiting for room */
+	}
 }
 
 void p9front_event(evtchn_port_t port __unused, void *data)
@@ -146,15 +150,16 @@ void p9front_event(evtchn_port_t port __unused, void *data)
 	arch_irq_restore(flags);
 }
 
-/* A wait passed P9FRONT_STALL_NS: log, rescan, renotify. Interrupts are off. */
+/* A wait passed its patience: log, rescan, renotify. Interrupts are off. */
 static void recover_stall(struct p9front *f, const char *what, uint64_t waited_ns)
 {
 	struct evtchn_port_state e;
 	evtchn_get_port_state(f->port, &e);
+	f->stalls++;
 	printk("9pfront: %s: %s stalled for %u s: in %u/%u out %u/%u (prod/cons), port %u "
 	       "pending %d masked %d, upcall pending %d masked %d\n",
-	       f->tag, what, (unsigned)(waited_ns / NSEC_PER_SEC), f->intf->in_prod,
-	       f->intf->in_cons, f->intf->out_prod, f->intf->out_cons, f->port, e.pending, e.masked,
+	       f->tag, what, (unsigned)(waited_ns / NSEC_PER_SEC), READ_ONCE(f->intf->in_prod),
+	       f->in.own, f->out.own, READ_ONCE(f->intf->out_cons), f->port, e.pending, e.masked,
 	       e.upcall_pending, e.upcall_masked);
 	collect_replies(f);
 	waitq_wake_all(&f->space);
@@ -162,23 +167,64 @@ static void recover_stall(struct p9front *f, const char *what, uint64_t waited_n
 }
 
 /*
- * waitq_wait() with the stall check; interrupts are off. *@patience starts
- * at P9FRONT_STALL_NS and doubles after each stall (up to a minute), so a
- * backend that stopped for good is logged a dozen times, not every 2 s.
+ * Waits on @wq until woken, *@patience passes (then recover_stall(), and
+ * *@patience doubles, up to a minute) or @deadline passes (-ETIMEDOUT).
+ * Interrupts are off.
  */
-static void wait_or_recover(struct p9front *f, struct waitq *wq, const char *what,
-			    uint64_t *patience)
+static int wait_or_recover(struct p9front *f, struct waitq *wq, const char *what,
+			   uint64_t *patience, uint64_t deadline)
 {
-	if (waitq_wait(wq, time_now_ns() + *patience) == -ETIMEDOUT && f->intf) {
+	uint64_t start = time_now_ns();
+	if (start >= deadline)
+		return -ETIMEDOUT;
+	if (waitq_wait(wq, MIN(start + *patience, deadline)) == -ETIMEDOUT &&
+	    time_now_ns() < deadline && f->intf) {
 		recover_stall(f, what, *patience);
 		*patience = MIN(*patience * 2, 64 * NSEC_PER_SEC);
 	}
+	return 0;
 }
 
-static uint32_t out_free(struct p9front *f)
+static int channel_error(const struct p9front *f)
 {
-	RING_IDX prod = f->intf->out_prod, cons = READ_ONCE(f->intf->out_cons);
-	return f->ring_size - xen_9pfs_queued(prod, cons, f->ring_size);
+	return f->broken ? -EIO : !f->connected ? -ENOTCONN : 0;
+}
+
+/* Waits until "out" has room for @size bytes. Interrupts are off. */
+static int wait_for_space(struct p9front *f, uint32_t size, uint64_t deadline)
+{
+	uint64_t patience = P9FRONT_STALL_NS;
+	for (;;) {
+		uint32_t free;
+		int err = channel_error(f);
+		if (err)
+			return err;
+		if (xring_space(&f->out, &free)) {
+			break_channel(f, "backend moved out_cons past out_prod", f->out.own);
+			return -EIO;
+		}
+		if (free >= size)
+			return 0;
+		if (wait_or_recover(f, &f->space, "waiting for ring space", &patience, deadline)) {
+			break_channel(f, "backend consumed no request for seconds",
+				      (unsigned)(P9FRONT_REQUEST_TIMEOUT_NS / NSEC_PER_SEC));
+			return -ETIMEDOUT;
+		}
+	}
+}
+
+/* Waits for @p's reply. Interrupts are off. */
+static int wait_for_reply(struct p9front *f, struct pending *p, uint64_t deadline)
+{
+	uint64_t patience = P9FRONT_STALL_NS;
+	while (!p->done) {
+		if (wait_or_recover(f, &p->wq, "waiting for a reply", &patience, deadline)) {
+			list_remove(&p->link);
+			break_channel(f, "no reply for seconds to tag", p->req->tag);
+			return -ETIMEDOUT;
+		}
+	}
+	return p->err;
 }
 
 static int p9front_request(struct p9_transport *t, struct p9_req *req)
@@ -187,35 +233,26 @@ static int p9front_request(struct p9_transport *t, struct p9_req *req)
 	uint64_t size = 0;
 	for (unsigned i = 0; i < req->nout; i++)
 		size += req->out[i].len;
-	if (size > f->ring_size)
-		return -EMSGSIZE;
 	struct pending p = { .req = req };
 	waitq_init(&p.wq);
 
 	unsigned long flags = arch_irq_save();
-	uint64_t patience = P9FRONT_STALL_NS;
-	while (f->connected && !f->broken && out_free(f) < size)
-		wait_or_recover(f, &f->space, "waiting for ring space", &patience);
-	if (!f->connected || f->broken) {
-		arch_irq_restore(flags);
-		return f->broken ? -EIO : -ENOTCONN;
+	uint64_t deadline = time_now_ns() + P9FRONT_REQUEST_TIMEOUT_NS;
+	int err = channel_error(f);
+	if (!err && size > f->out.size)
+		err = -EMSGSIZE;
+	err = err ?: wait_for_space(f, (uint32_t)size, deadline);
+	if (!err) {
+		for (unsigned i = 0; i < req->nout; i++)
+			xring_put(&f->out, req->out[i].base, req->out[i].len);
+		list_push_back(&f->pending, &p.link);
+		xring_publish(&f->out);
+		f->requests++;
+		evtchn_send(f->port);
+		err = wait_for_reply(f, &p, deadline);
 	}
-	RING_IDX prod = f->intf->out_prod;
-	RING_IDX masked = xen_9pfs_mask(prod, f->ring_size);
-	RING_IDX masked_cons = xen_9pfs_mask(f->intf->out_cons, f->ring_size);
-	for (unsigned i = 0; i < req->nout; i++)
-		xen_9pfs_write_packet(ring_out(f), req->out[i].base, req->out[i].len, &masked,
-				      masked_cons, f->ring_size);
-	list_push_back(&f->pending, &p.link);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	f->intf->out_prod = prod + (RING_IDX)size;
-	f->requests++;
-	evtchn_send(f->port);
-	patience = P9FRONT_STALL_NS;
-	while (!p.done)
-		wait_or_recover(f, &p.wq, "waiting for a reply", &patience);
 	arch_irq_restore(flags);
-	return p.err;
+	return err;
 }
 
 const struct p9_transport_ops p9front_ops = {

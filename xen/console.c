@@ -9,10 +9,13 @@
  * guest_loglvl=all) until the ring is known.
  *
  * A full ring is waited out by yielding to Xen (bounded, so a dead
- * xenconsoled cannot hang the guest; output is then dropped).
+ * xenconsoled cannot hang the guest; output is then dropped). The ring's
+ * indexes follow <ember/xen/xring.h>: ours kept privately, xenconsoled's
+ * read once per write and bounded; a broken one drops output.
  */
 #include <ember/platform.h>
 #include <ember/xen/xen.h>
+#include <ember/xen/xring.h>
 
 #define RING_WAIT_YIELDS 100000
 
@@ -27,16 +30,23 @@ static void ring_notify(void)
 	HYPERVISOR_event_channel_op(EVTCHNOP_send, &send);
 }
 
+static struct xring out;
+static struct xencons_interface *out_page; /* the page @out was set up for */
+
 /* Copies what fits of @buf into the ring; returns the number of bytes taken. */
 static size_t ring_put(struct xencons_interface *r, const char *buf, size_t len)
 {
-	XENCONS_RING_IDX cons = READ_ONCE(r->out_cons), prod = r->out_prod;
-	size_t n = 0;
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	while (n < len && prod - cons < sizeof(r->out))
-		r->out[MASK_XENCONS_IDX(prod++, r->out)] = buf[n++];
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	r->out_prod = prod;
+	if (out_page != r) { /* our producer index starts where the ring's is now */
+		xring_init(&out, r->out, sizeof(r->out), &r->out_cons, &r->out_prod,
+			   READ_ONCE(r->out_prod));
+		out_page = r;
+	}
+	uint32_t free;
+	if (xring_space(&out, &free))
+		return len; /* xenconsoled broke the indexes: output is dropped */
+	uint32_t n = (uint32_t)MIN(len, (size_t)free);
+	xring_put(&out, buf, n);
+	xring_publish(&out);
 	return n;
 }
 

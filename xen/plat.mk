@@ -6,6 +6,7 @@ plat-y += xen/console.c
 plat-y += xen/events.c
 plat-y += xen/time.c
 plat-y += xen/gnttab.c
+plat-y += xen/xring.c
 plat-y += xen/xs_msg.c
 plat-y += xen/xenstore.c
 plat-y += xen/xenbus.c

@@ -12,6 +12,12 @@
  * their waiting requests and queues watch events for the "xenwatch" thread,
  * which runs the callbacks (they may make requests, so they cannot run in the
  * reader). A protocol error marks the client broken and fails all waiters.
+ *
+ * Both rings follow <ember/xen/xring.h>: our indexes are kept privately,
+ * xenstored's are read once per step and bounded. Failure policy: a reply
+ * is waited for XS_REPLY_TIMEOUT_NS (then -ETIMEDOUT, the late reply
+ * dropped); a request ring that stays full as long, or any protocol error,
+ * breaks the client for good (-EPROTO from then on).
  */
 #include <ember/errno.h>
 #include <ember/format.h>
@@ -22,6 +28,7 @@
 #include <ember/time.h>
 #include <ember/xen/xen.h>
 #include <ember/xen/xenstore.h>
+#include <ember/xen/xring.h>
 #include <ember/xen/xs_msg.h>
 
 #define XS_REPLY_TIMEOUT_NS (30 * NSEC_PER_SEC)
@@ -42,7 +49,8 @@ struct xs_event {
 };
 
 static struct xenstore_domain_interface *ring;
-static struct waitq ring_wq = WAITQ_INIT(ring_wq);   /* ring progress (event) */
+static struct xring req_ring, rsp_ring;		   /* <ember/xen/xring.h>: our indexes kept here */
+static struct waitq ring_wq = WAITQ_INIT(ring_wq); /* ring progress (event) */
 static struct waitq reply_wq = WAITQ_INIT(reply_wq); /* a reply arrived */
 static struct waitq event_wq = WAITQ_INIT(event_wq); /* a watch event queued */
 static struct mutex writer = MUTEX_INIT(writer);
@@ -64,26 +72,34 @@ static void notify(void)
 
 /* ---- writing requests ------------------------------------------------------------ */
 
+static void fail_everything(int err);
+
+/*
+ * Copies @data into the request ring as xenstored makes room. A ring that
+ * stays full past XS_REPLY_TIMEOUT_NS leaves a request half written, which
+ * no later request can follow: the client is then broken.
+ */
 static int ring_write(const void *data, size_t len)
 {
 	const char *p = data;
+	uint64_t deadline = time_now_ns() + XS_REPLY_TIMEOUT_NS;
 	while (len) {
-		XENSTORE_RING_IDX cons = READ_ONCE(ring->req_cons), prod = ring->req_prod;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (prod - cons > XENSTORE_RING_SIZE)
+		uint32_t room;
+		if (stats.broken)
+			return -EPROTO;
+		if (xring_space(&req_ring, &room))
 			return -EPROTO; /* xenstored corrupted the indexes */
-		size_t room = XENSTORE_RING_SIZE - (prod - cons);
 		if (room == 0) {
-			if (stats.broken)
-				return -EPROTO;
-			waitq_wait(&ring_wq, time_now_ns() + NSEC_PER_SEC);
+			if (time_now_ns() >= deadline) {
+				fail_everything(-ETIMEDOUT);
+				return -ETIMEDOUT;
+			}
+			waitq_wait(&ring_wq, MIN(time_now_ns() + NSEC_PER_SEC, deadline));
 			continue;
 		}
-		size_t n = MIN(room, len);
-		for (size_t i = 0; i < n; i++)
-			ring->req[MASK_XENSTORE_IDX(prod + i)] = p[i];
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-		ring->req_prod = prod + (XENSTORE_RING_IDX)n;
+		uint32_t n = (uint32_t)MIN((size_t)room, len);
+		xring_put(&req_ring, p, n);
+		xring_publish(&req_ring);
 		notify();
 		p += n;
 		len -= n;
@@ -167,31 +183,22 @@ static int talk_strings(uint32_t type, xs_transaction_t t, const char *a, const 
 
 /* ---- reading replies (the xenstore thread) ----------------------------------------- */
 
-static size_t rsp_available(void)
-{
-	XENSTORE_RING_IDX cons = ring->rsp_cons, prod = READ_ONCE(ring->rsp_prod);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return prod - cons > XENSTORE_RING_SIZE ? (size_t)-1 : prod - cons;
-}
-
 /* Copies @len bytes out of the response ring, waiting as they arrive. */
 static int ring_read(void *data, size_t len)
 {
 	char *p = data;
 	while (len) {
-		size_t avail = rsp_available();
-		if (avail == (size_t)-1)
-			return -EPROTO;
+		uint32_t avail;
+		if (xring_avail(&rsp_ring, &avail))
+			return -EPROTO; /* xenstored corrupted the indexes */
 		if (!avail) {
 			waitq_wait(&ring_wq, 0);
 			continue;
 		}
-		size_t n = MIN(avail, len);
-		XENSTORE_RING_IDX cons = ring->rsp_cons;
-		for (size_t i = 0; i < n; i++)
-			p[i] = ring->rsp[MASK_XENSTORE_IDX(cons + i)];
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-		ring->rsp_cons = cons + (XENSTORE_RING_IDX)n;
+		uint32_t n = (uint32_t)MIN((size_t)avail, len);
+		xring_peek(&rsp_ring, 0, p, n);
+		xring_skip(&rsp_ring, n);
+		xring_publish(&rsp_ring);
 		notify();
 		p += n;
 		len -= n;
@@ -306,6 +313,11 @@ int xs_init(void)
 	if (!xen_boot.store)
 		return -ENODEV;
 	ring = xen_boot.store;
+	/* Our indexes start where the page has them (the builder may have used it). */
+	xring_init(&req_ring, ring->req, XENSTORE_RING_SIZE, &ring->req_cons, &ring->req_prod,
+		   READ_ONCE(ring->req_prod));
+	xring_init(&rsp_ring, ring->rsp, XENSTORE_RING_SIZE, &ring->rsp_prod, &ring->rsp_cons,
+		   READ_ONCE(ring->rsp_cons));
 	int err = evtchn_bind(xen_boot.store_port, ring_event, NULL);
 	if (err)
 		return err;

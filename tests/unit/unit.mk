@@ -37,7 +37,7 @@ $(foreach f,$(prof-pprof-src) tests/unit/test_prof_pprof.c,$(eval UNIT_DEFS-$(f)
 UNIT_LIBS-test_prof_pprof := -lz
 
 unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info fuzz_findings \
-	prof_unwind prof_outputs prof_pprof prof_snapshots p9
+	prof_unwind prof_outputs prof_pprof prof_snapshots p9 9pfront
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
 # The kernel sources each test binary links, besides the test itself.
@@ -52,6 +52,13 @@ $(UNIT_DIR)/test_pvh: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 $(UNIT_DIR)/test_xs_msg: $(call unit-kobj,xen/xs_msg.c)
 $(UNIT_DIR)/test_pv_start_info: $(call unit-kobj,xen/pv_start_info.c)
 $(UNIT_DIR)/test_p9: $(call unit-kobj,9pfs/p9_msg.c 9pfs/p9_client.c)
+
+# The real Xen 9pfs data path against a simulated backend (sim_9pfront.c);
+# the host's <arch/irq.h> stand-in is forced in ahead of the real one.
+sim-9pfront-src := xen/9pfront.c xen/xring.c tests/unit/sim_9pfront.c
+$(foreach f,$(sim-9pfront-src) tests/unit/test_9pfront.c,$(eval UNIT_DEFS-$(f) := \
+	-include tests/unit/stubs/arch/irq.h -Ixen/include -Ixen))
+$(UNIT_DIR)/test_9pfront: $(call unit-kobj,$(sim-9pfront-src) 9pfs/p9_msg.c)
 
 # The profiler's unwinder and symbolizer (host code: C11 + elfutils).
 PROF_UNWIND_SRC := profiler/errors.c profiler/unwind_fp.c profiler/target_snapshot.c \
@@ -94,7 +101,7 @@ unit-test: $(unit-bins)
 
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
 	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
-	xen/xs_msg.c xen/pv_start_info.c 9pfs/p9_msg.c 9pfs/p9_client.c $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
+	xen/xs_msg.c xen/pv_start_info.c 9pfs/p9_msg.c 9pfs/p9_client.c $(sim-9pfront-src) $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
 
 include tests/fuzz/fuzz.mk
