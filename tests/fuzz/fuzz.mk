@@ -20,6 +20,8 @@
 #                                  build/fuzz/corpus/<target>/ across runs
 #   make fuzz-smoke                each fuzzer for FUZZ_SMOKE_RUNS inputs on top of
 #                                  the seeds, fixed seed: deterministic, run by unit-test
+#   make fuzz-long [FUZZ_LONG_SECONDS=600] [FUZZ_JOBS=2]   every fuzzer for 10 min,
+#                                  two at a time; summary in build/fuzz/long-summary.txt
 #   make fuzz-run FUZZ_TARGET=pvh FUZZ_ARGS='crash-file'   run one fuzzer by hand
 
 FUZZ_DIR := $(BUILD_ROOT)/fuzz
@@ -57,7 +59,7 @@ $(foreach f,$(fuzz-unwind-src) tests/fuzz/fuzz_unwind.c,$(eval FUZZ_DEFS-$(f) :=
 FUZZ_LIBS-fuzz_unwind := -ldw -lelf
 $(FUZZ_DIR)/fuzz_unwind: $(call fuzz-kobj,$(fuzz-unwind-src))
 
-.PHONY: fuzz fuzz-smoke fuzz-run fuzz-check
+.PHONY: fuzz fuzz-smoke fuzz-long fuzz-run fuzz-check
 
 # Fails early, with the fix, when clang cannot build a libFuzzer binary.
 fuzz-check:
@@ -84,41 +86,39 @@ $(fuzz-bins): $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.c.o
 	@$(if $(Q),echo "  FUZZLD  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS-$(@F))
 
-# $(call fuzz-each,<libFuzzer options>,<work corpus dir>): runs every fuzzer (all of
-# them, even after a failure) on <work dir>/<target> (written) and the seeds (read),
-# logs to <work dir>/<target>.log, prints one line each, fails if any failed.
+# $(call fuzz-each,<libFuzzer options>,<work corpus dir>[,<parallel jobs>]): runs every
+# fuzzer (all of them, even after a failure) through tests/fuzz/run-one, one line
+# each, and fails if any failed.
 define fuzz-each
-fail=; for spec in $(fuzz-targets); do \
-	t=$${spec%%:*}; work=$(2)/$$t; log=$(2)/$$t.log; \
-	mkdir -p $$work $(FUZZ_DIR)/crashes; \
-	dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
-	known=; [ -d tests/fuzz/crashes/$$t ] && known=tests/fuzz/crashes/$$t; \
-	if $(FUZZ_DIR)/fuzz_$$t $(1) -max_len=$${spec#*:} $$dict -print_final_stats=1 \
-		-artifact_prefix=$(FUZZ_DIR)/crashes/$$t- $$work tests/fuzz/corpus/$$t $$known \
-		> $$log 2>&1; then res=ok; else res=FAILED; fail="$$fail $$t"; fi; \
-	runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
-	secs=$$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' $$log); \
-	cov=$$(grep -o 'cov: [0-9]*' $$log | tail -n1 | cut -d' ' -f2); \
-	ft=$$(grep -o 'ft: [0-9]*' $$log | tail -n1 | cut -d' ' -f2); \
-	printf '  FUZZ    %-9s %-6s %9s runs in %4ss, cov %4s, ft %4s, new inputs %4s  %s\n' \
-		$$t $$res "$${runs:--}" "$${secs:--}" "$${cov:--}" "$${ft:--}" \
-		"$$(ls $$work | wc -l)" $$log; \
-	if [ $$res != ok ]; then tail -n 40 $$log | sed 's/^/    /'; \
-		sed -n 's/.*Test unit written to /    reproducer: /p' $$log; fi; \
-done; \
-if [ -n "$$fail" ]; then echo "fuzz FAILED:$$fail"; exit 1; fi
+printf '%s\n' $(fuzz-targets) | tr ':' ' ' | \
+	xargs -P $(or $(3),1) -n 2 sh -c 'tests/fuzz/run-one $(FUZZ_DIR) "$$0" "$$1" $(2) $(1) || \
+		echo "$$0" >> $(2).failed' ; \
+if [ -s $(2).failed ]; then echo "fuzz FAILED:" $$(cat $(2).failed); rm -f $(2).failed; exit 1; fi
 endef
 
 # Deterministic: a fresh work corpus, a fixed -seed, no time-driven corpus
 # reloads (-reload=0) and no mutations from traced comparisons (-use_cmp=0:
 # the code compares pointers, which ASLR changes from run to run).
 fuzz-smoke: $(fuzz-bins)
-	$(Q)rm -rf $(FUZZ_DIR)/smoke
+	$(Q)rm -rf $(FUZZ_DIR)/smoke $(FUZZ_DIR)/smoke.failed
 	$(Q)$(call fuzz-each,-seed=$(FUZZ_SMOKE_SEED) -runs=$(FUZZ_SMOKE_RUNS) -reload=0 \
 		-use_cmp=0,$(FUZZ_DIR)/smoke)
 
 fuzz: $(fuzz-bins)
+	$(Q)rm -f $(FUZZ_DIR)/corpus.failed
 	$(Q)$(call fuzz-each,-max_total_time=$(FUZZ_SECONDS),$(FUZZ_DIR)/corpus)
+
+# Every fuzzer for FUZZ_LONG_SECONDS each (default 10 min), FUZZ_JOBS at a time, on
+# the corpus kept in build/fuzz/corpus/; the lines are also kept in
+# build/fuzz/long-summary.txt (docs/security.md quotes them).
+FUZZ_LONG_SECONDS ?= 600
+FUZZ_JOBS ?= 2
+fuzz-long: $(fuzz-bins)
+	$(Q)rm -f $(FUZZ_DIR)/corpus.failed
+	$(Q){ echo 1 > $(FUZZ_DIR)/long.rc; \
+	date -u +'fuzz-long: %Y-%m-%d %H:%M UTC, $(FUZZ_LONG_SECONDS) s per target, $(FUZZ_JOBS) at a time'; \
+	$(call fuzz-each,-max_total_time=$(FUZZ_LONG_SECONDS),$(FUZZ_DIR)/corpus,$(FUZZ_JOBS)); \
+	echo 0 > $(FUZZ_DIR)/long.rc; } | tee $(FUZZ_DIR)/long-summary.txt; exit $$(cat $(FUZZ_DIR)/long.rc)
 
 FUZZ_TARGET ?= xs_msg
 fuzz-run: $(FUZZ_DIR)/fuzz_$(FUZZ_TARGET)
