@@ -3,18 +3,44 @@
  * The VFS (see <ember/vfs.h>): the fd table, the current directory, the
  * mount table, and path resolution.
  *
- * A call turns its path into a normalized absolute one (cwd prepended, "."
- * and ".." folded, repeated slashes dropped), picks the mount with the
- * longest matching prefix and hands the filesystem the remaining
- * components. When the filesystem meets a symbolic link it reports where;
- * the VFS splices the target in, normalizes again and retries, at most
- * VFS_MAX_SYMLINKS times (-ELOOP after that). Files are reference counted
- * (dup shares one), and a mount cannot go while files on it are open.
+ * Paths. A call turns its path into a normalized absolute one (cwd
+ * prepended, "." and ".." folded, repeated slashes dropped), picks the mount
+ * with the longest matching prefix and hands the filesystem the remaining
+ * components, split in place in the same buffer. When the filesystem meets
+ * a symbolic link it reports where; the VFS puts the rest of the path behind
+ * the link's target (the two together must be shorter than PATH_MAX),
+ * appends that to the link's directory (or to "/" for an absolute target),
+ * normalizing again, and retries, at most VFS_MAX_SYMLINKS times (-ELOOP
+ * after that). An empty target is -ENOENT. A filesystem is not trusted to
+ * report a link inside the path: a position outside it is -EIO.
  *
- * Threads are cooperative, and the fd table and mount table are only
- * changed between blocking calls, so they need no lock; a file's position
- * is read and written around the filesystem call that may block, as with
- * any POSIX fd shared between threads.
+ * Cost. The state of one path call (a PATH_MAX buffer, VFS_MAX_DEPTH
+ * component pointers and a link target, about 12 KiB) is too big for a
+ * thread's stack (16 KiB stacks are allowed, and the 9P client runs below
+ * the call), so it comes from a cache of call states: a call allocates only
+ * when more calls are in progress at once than there are cached states
+ * (VFS_CALL_CACHE are kept), never in the steady state of one thread.
+ *
+ * Lifetimes, one rule: whatever a call uses across a filesystem call that
+ * may block, it holds a reference to.
+ *  - Files are reference counted. Each fd holds one reference (dup shares
+ *    the file); fd_get() takes another, which the caller drops with fd_put()
+ *    when its file operation is over, so a close() from another thread while
+ *    that operation waits on the server only unhooks the fd, and the file is
+ *    closed when its last reference goes.
+ *  - A mount counts its open files and the path calls inside it: a call pins
+ *    the mount its path resolved into and moves the pin when a link leads
+ *    into another. umount() fails with -EBUSY while either count is not
+ *    zero, as Linux's does, rather than wait: a waiting umount could wait
+ *    forever on a call blocked on the very server being unmounted, and the
+ *    caller knows best whether to retry. A mount whose type's mount op is
+ *    still running holds its slot (a second mount at that place is -EBUSY,
+ *    and the mount above cannot go) but owns no paths yet.
+ *
+ * Threads are cooperative, and the fd table, the mount table and the call
+ * cache are only changed between blocking calls, so they need no lock; a
+ * file's position is read and written around the filesystem call that may
+ * block, as with any POSIX fd shared between threads.
  */
 #include <ember/compiler.h>
 #include <ember/errno.h>
@@ -27,6 +53,7 @@
 
 #define VFS_MAX_MOUNTS 16
 #define VFS_UMASK      022
+#define VFS_CALL_CACHE 4
 
 static struct vfs_file *fds[VFS_MAX_FDS];
 static struct vfs_mount *mounts[VFS_MAX_MOUNTS];
@@ -63,38 +90,25 @@ static const struct vfs_file_ops console_ops = {
 };
 
 static struct vfs_file console_files[3] = {
-	{ &console_ops, NULL, O_RDONLY, 1, 0, NULL },
-	{ &console_ops, NULL, O_WRONLY, 1, 0, NULL },
-	{ &console_ops, NULL, O_WRONLY, 1, 0, NULL },
+	{ &console_ops, NULL, O_RDONLY, 0, 0, NULL },
+	{ &console_ops, NULL, O_WRONLY, 0, 0, NULL },
+	{ &console_ops, NULL, O_WRONLY, 0, 0, NULL },
 };
 
+/* Puts the console on whichever of fds 0, 1 and 2 is free. */
 static void console_fds_init(void)
 {
-	for (int i = 0; i < 3; i++)
-		if (!fds[i])
+	for (int i = 0; i < 3; i++) {
+		if (!fds[i]) {
 			fds[i] = &console_files[i];
-}
-
-/* ---- fds ---- */
-
-static struct vfs_file *fd_get(int fd)
-{
-	console_fds_init();
-	return fd >= 0 && fd < VFS_MAX_FDS ? fds[fd] : NULL;
-}
-
-static int fd_install(struct vfs_file *f)
-{
-	console_fds_init();
-	for (int fd = 0; fd < VFS_MAX_FDS; fd++) {
-		if (!fds[fd]) {
-			fds[fd] = f;
-			return fd;
+			console_files[i].refs++;
 		}
 	}
-	return -EMFILE;
 }
 
+/* ---- files and fds ---- */
+
+/* Drops a reference to @f; the last one closes it (which may block). */
 static void file_put(struct vfs_file *f)
 {
 	if (--f->refs)
@@ -105,6 +119,34 @@ static void file_put(struct vfs_file *f)
 		f->mnt->open_files--;
 	if (f < console_files || f >= console_files + 3)
 		free(f);
+}
+
+/* The file open as @fd, with a reference the caller drops with fd_put(); NULL if none. */
+static struct vfs_file *fd_get(int fd)
+{
+	console_fds_init();
+	struct vfs_file *f = fd >= 0 && fd < VFS_MAX_FDS ? fds[fd] : NULL;
+	if (f)
+		f->refs++;
+	return f;
+}
+
+static void fd_put(struct vfs_file *f)
+{
+	file_put(f);
+}
+
+/* Gives a reference to @f to the lowest free fd and returns it; -EMFILE keeps it the caller's. */
+static int fd_install(struct vfs_file *f)
+{
+	console_fds_init();
+	for (int fd = 0; fd < VFS_MAX_FDS; fd++) {
+		if (!fds[fd]) {
+			fds[fd] = f;
+			return fd;
+		}
+	}
+	return -EMFILE;
 }
 
 /* ---- path normalization ---- */
@@ -146,7 +188,7 @@ static int path_append(char *out, size_t *len, const char *path)
 	return 0;
 }
 
-/* Normalizes @path against the current directory into @out. */
+/* Normalizes @path against the current directory into @out (PATH_MAX bytes). */
 static int path_normalize(const char *path, char *out)
 {
 	size_t len = 1;
@@ -168,21 +210,32 @@ static int path_normalize(const char *path, char *out)
 
 /* ---- resolution ---- */
 
+/* One path of a call: normalized, then split in place into the components below its mount. */
 struct resolved {
-	char abs[PATH_MAX];   /* normalized absolute path */
-	char split[PATH_MAX]; /* the same, NUL-separated, behind p.comp */
-	struct vfs_mount *m;
+	char buf[PATH_MAX];
+	struct vfs_mount *m; /* pinned (m->calls) while set */
 	struct vfs_path p;
 };
 
-/* The mount owning @abs: the longest mount path that is a prefix at a component boundary. */
+/* The state of one path call; two-path calls (rename, link) use two. */
+struct call {
+	struct resolved r;
+	struct vfs_symlink link;
+	unsigned hops;
+	struct call *next; /* in call_cache */
+};
+
+static struct call *call_cache;
+static unsigned call_cached;
+
+/* The live mount owning @abs: the longest mount path that is a prefix at a component boundary. */
 static struct vfs_mount *mount_of(const char *abs)
 {
 	struct vfs_mount *best = NULL;
 	size_t best_len = 0;
 	for (unsigned i = 0; i < VFS_MAX_MOUNTS; i++) {
 		struct vfs_mount *m = mounts[i];
-		if (!m)
+		if (!m || !m->live)
 			continue;
 		size_t n = strlen(m->path);
 		bool match = n == 1 || (!strncmp(abs, m->path, n) && (abs[n] == '/' || !abs[n]));
@@ -194,14 +247,23 @@ static struct vfs_mount *mount_of(const char *abs)
 	return best;
 }
 
-/* Splits r->abs into the components below its mount. */
+/* Moves @r's pin from its mount to @m (none when NULL). */
+static void pin_mount(struct resolved *r, struct vfs_mount *m)
+{
+	if (r->m)
+		r->m->calls--;
+	r->m = m;
+	if (m)
+		m->calls++;
+}
+
+/* Picks the mount of the normalized path in r->buf and splits the rest into r->p. */
 static int split(struct resolved *r)
 {
-	r->m = mount_of(r->abs);
+	pin_mount(r, mount_of(r->buf));
 	if (!r->m)
 		return -ENOENT; /* nothing mounted there (not even "/") */
-	memcpy(r->split, r->abs, PATH_MAX);
-	char *p = r->split + (r->m->depth ? strlen(r->m->path) : 0);
+	char *p = r->buf + strlen(r->m->path);
 	r->p.n = 0;
 	while (*p) {
 		while (*p == '/')
@@ -217,9 +279,25 @@ static int split(struct resolved *r)
 	return 0;
 }
 
+/*
+ * Joins the mount's path and the first @upto components back into the
+ * absolute path they make, at the start of r->buf (the components after
+ * them are lost). Returns its length.
+ */
+static size_t rejoin(struct resolved *r, unsigned upto)
+{
+	char *end = upto ? (char *)r->p.comp[upto - 1] + strlen(r->p.comp[upto - 1])
+			 : r->buf + strlen(r->m->path);
+	for (char *q = r->buf; q < end; q++)
+		if (!*q)
+			*q = '/';
+	*end = '\0';
+	return (size_t)(end - r->buf);
+}
+
 static int resolve(struct resolved *r, const char *path)
 {
-	int err = path_normalize(path, r->abs);
+	int err = path_normalize(path, r->buf);
 	if (err)
 		return err;
 	size_t n = strlen(path);
@@ -229,69 +307,94 @@ static int resolve(struct resolved *r, const char *path)
 
 /*
  * Replaces the link at component @link->at of @r by its target and
- * resolves again. A relative target is taken from the link's directory.
+ * resolves again: the components after the link go behind the target, in
+ * @link->target, and that is appended to the link's directory (or to "/").
  */
-static int splice_link(struct resolved *r, const struct vfs_symlink *link)
+static int splice_link(struct resolved *r, struct vfs_symlink *link)
 {
-	char *buf = malloc(PATH_MAX);
-	if (!buf)
-		return -ENOMEM;
+	if (link->at >= r->p.n)
+		return -EIO; /* the filesystem reported a link outside the path */
+	size_t t = strnlen(link->target, PATH_MAX);
+	if (t == PATH_MAX)
+		return -ENAMETOOLONG;
+	if (t == 0)
+		return -ENOENT;
+	for (unsigned i = link->at + 1; i < r->p.n; i++) {
+		size_t k = strlen(r->p.comp[i]);
+		if (t + 1 + k >= PATH_MAX)
+			return -ENAMETOOLONG;
+		link->target[t++] = '/';
+		memcpy(link->target + t, r->p.comp[i], k);
+		t += k;
+	}
+	link->target[t] = '\0';
 	size_t len = 1;
-	buf[0] = '/';
-	buf[1] = '\0';
-	int err = 0;
-	if (link->target[0] != '/') {
-		err = path_append(buf, &len, r->m->path);
-		for (unsigned i = 0; !err && i < link->at; i++)
-			err = path_append(buf, &len, r->p.comp[i]);
-	}
-	err = err ?: path_append(buf, &len, link->target);
-	for (unsigned i = link->at + 1; !err && i < r->p.n; i++)
-		err = path_append(buf, &len, r->p.comp[i]);
-	if (!err) {
-		memcpy(r->abs, buf, len + 1);
-		err = split(r);
-	}
-	free(buf);
-	return err;
+	if (link->target[0] == '/')
+		r->buf[1] = '\0'; /* r->buf[0] is always the root's slash */
+	else
+		len = rejoin(r, link->at);
+	int err = path_append(r->buf, &len, link->target);
+	return err ?: split(r);
 }
 
 /*
- * After a filesystem call returned @err: 1 to retry once a symlink was
- * spliced into @r, 0 when @err is the answer (in *@err), at most
- * VFS_MAX_SYMLINKS hops.
+ * After a filesystem call on @r returned *@err: true to retry once the
+ * symlink in c->link was spliced into @r, false when *@err is the answer,
+ * at most VFS_MAX_SYMLINKS hops per call.
  */
-static bool follow_link(struct resolved *r, const struct vfs_symlink *link, unsigned *hops,
-			int *err)
+static bool follow_link(struct call *c, struct resolved *r, int *err)
 {
 	if (*err != -VFS_ESYMLINK)
 		return false;
-	if (++*hops > VFS_MAX_SYMLINKS) {
+	if (++c->hops > VFS_MAX_SYMLINKS) {
 		*err = -ELOOP;
 		return false;
 	}
-	*err = splice_link(r, link);
+	*err = splice_link(r, &c->link);
 	return *err == 0;
 }
 
-/* Heap state of one call: two resolved paths and a link. */
-struct call {
-	struct resolved a, b;
-	struct vfs_symlink link;
-	unsigned hops;
-};
+/* A call state from the cache, or a new one; NULL when out of memory. */
+static struct call *call_get(void)
+{
+	struct call *c = call_cache;
+	if (c) {
+		call_cache = c->next;
+		call_cached--;
+	} else {
+		c = malloc(sizeof(*c));
+		if (!c)
+			return NULL;
+	}
+	c->r.m = NULL;
+	c->hops = 0;
+	return c;
+}
 
+/* Unpins the call's mount and returns its state to the cache. */
+static void call_put(struct call *c)
+{
+	pin_mount(&c->r, NULL);
+	if (call_cached == VFS_CALL_CACHE) {
+		free(c);
+		return;
+	}
+	c->next = call_cache;
+	call_cache = c;
+	call_cached++;
+}
+
+/* Starts a call on @path, resolved into c->r with its mount pinned; NULL and *@err on failure. */
 static struct call *call_begin(const char *path, int *err)
 {
-	struct call *c = malloc(sizeof(*c));
+	struct call *c = call_get();
 	if (!c) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	c->hops = 0;
-	*err = resolve(&c->a, path);
+	*err = resolve(&c->r, path);
 	if (*err) {
-		free(c);
+		call_put(c);
 		return NULL;
 	}
 	return c;
@@ -299,7 +402,7 @@ static struct call *call_begin(const char *path, int *err)
 
 static int call_end(struct call *c, int err)
 {
-	free(c);
+	call_put(c);
 	return err;
 }
 
@@ -314,20 +417,20 @@ int vfs_open(const char *path, int flags, mode_t mode)
 	struct vfs_file *f = calloc(1, sizeof(*f));
 	if (!f)
 		return call_end(c, -ENOMEM);
-	if (c->a.p.must_be_dir)
+	if (c->r.p.must_be_dir)
 		flags |= O_DIRECTORY;
 	do {
 		memset(f, 0, sizeof(*f));
-		err = c->a.m->ops->open(c->a.m, &c->a.p, flags, mode & ~VFS_UMASK & 07777, f,
+		err = c->r.m->ops->open(c->r.m, &c->r.p, flags, mode & ~VFS_UMASK & 07777, f,
 					&c->link);
-	} while (follow_link(&c->a, &c->link, &c->hops, &err));
+	} while (follow_link(c, &c->r, &err));
 	if (err) {
 		free(f);
 		return call_end(c, err);
 	}
-	f->mnt = c->a.m;
+	f->mnt = c->r.m;
 	f->flags = flags;
-	f->refs = 1;
+	f->refs = 1; /* the fd's */
 	f->mnt->open_files++;
 	int fd = fd_install(f);
 	if (fd < 0)
@@ -341,7 +444,8 @@ int vfs_close(int fd)
 	if (!f)
 		return -EBADF;
 	fds[fd] = NULL;
-	file_put(f);
+	file_put(f); /* the fd's reference: calls still inside @f hold theirs */
+	fd_put(f);
 	return 0;
 }
 
@@ -352,7 +456,8 @@ int vfs_dup(int fd)
 		return -EBADF;
 	int nfd = fd_install(f);
 	if (nfd >= 0)
-		f->refs++;
+		f->refs++; /* the new fd's */
+	fd_put(f);
 	return nfd;
 }
 
@@ -376,11 +481,11 @@ ssize_t vfs_pread(int fd, void *buf, size_t len, off_t offset)
 	if (!f)
 		return -EBADF;
 	int err = readable(f);
-	if (err)
-		return err;
-	if (offset < 0)
-		return -EINVAL;
-	return f->ops->read(f, buf, len, offset);
+	if (!err && offset < 0)
+		err = -EINVAL;
+	ssize_t n = err ? err : f->ops->read(f, buf, len, offset);
+	fd_put(f);
+	return n;
 }
 
 ssize_t vfs_read(int fd, void *buf, size_t len)
@@ -389,13 +494,10 @@ ssize_t vfs_read(int fd, void *buf, size_t len)
 	if (!f)
 		return -EBADF;
 	int err = readable(f);
-	if (err)
-		return err;
-	f->refs++;
-	ssize_t n = f->ops->read(f, buf, len, f->pos);
+	ssize_t n = err ? err : f->ops->read(f, buf, len, f->pos);
 	if (n > 0)
 		f->pos += n;
-	file_put(f);
+	fd_put(f);
 	return n;
 }
 
@@ -411,42 +513,48 @@ static int write_offset(struct vfs_file *f, off_t *offset)
 	return err;
 }
 
+/* Caller holds a reference to @f. */
 static ssize_t do_write(struct vfs_file *f, const void *buf, size_t len, off_t offset,
 			bool move_pos)
 {
 	int err = writable(f);
-	if (err)
-		return err;
-	if (offset < 0)
-		return -EINVAL;
-	f->refs++;
-	err = write_offset(f, &offset);
+	if (!err && offset < 0)
+		err = -EINVAL;
+	err = err ?: write_offset(f, &offset);
 	ssize_t n = err ? err : f->ops->write(f, buf, len, offset);
 	if (n > 0 && move_pos)
 		f->pos = offset + n;
-	file_put(f);
 	return n;
 }
 
 ssize_t vfs_pwrite(int fd, const void *buf, size_t len, off_t offset)
 {
 	struct vfs_file *f = fd_get(fd);
-	return f ? do_write(f, buf, len, offset, false) : -EBADF;
+	if (!f)
+		return -EBADF;
+	ssize_t n = do_write(f, buf, len, offset, false);
+	fd_put(f);
+	return n;
 }
 
 ssize_t vfs_write(int fd, const void *buf, size_t len)
 {
 	struct vfs_file *f = fd_get(fd);
-	return f ? do_write(f, buf, len, f->pos, true) : -EBADF;
-}
-
-off_t vfs_lseek(int fd, off_t offset, int whence)
-{
-	struct vfs_file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
+	ssize_t n = do_write(f, buf, len, f->pos, true);
+	fd_put(f);
+	return n;
+}
+
+/* Caller holds a reference to @f. */
+static off_t file_seek(struct vfs_file *f, off_t offset, int whence)
+{
 	if (f->ops == &console_ops)
 		return -ESPIPE;
+	/* A directory's position is a cookie: only a rewind is meaningful. */
+	if (f->ops->getdents && (whence != SEEK_SET || offset != 0))
+		return -EINVAL;
 	off_t base;
 	if (whence == SEEK_SET) {
 		base = 0;
@@ -461,19 +569,32 @@ off_t vfs_lseek(int fd, off_t offset, int whence)
 	} else {
 		return -EINVAL;
 	}
+	if (base < 0)
+		return -EIO; /* a negative size from the filesystem */
 	if ((offset > 0 && base > INT64_MAX - offset) || base + offset < 0)
-		return -EINVAL;
-	/* A directory's position is a cookie: only a rewind is meaningful. */
-	if (f->ops->getdents && (whence != SEEK_SET || offset != 0))
 		return -EINVAL;
 	f->pos = base + offset;
 	return f->pos;
 }
 
+off_t vfs_lseek(int fd, off_t offset, int whence)
+{
+	struct vfs_file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	off_t pos = file_seek(f, offset, whence);
+	fd_put(f);
+	return pos;
+}
+
 int vfs_fstat(int fd, struct stat *st)
 {
 	struct vfs_file *f = fd_get(fd);
-	return f ? f->ops->stat(f, st) : -EBADF;
+	if (!f)
+		return -EBADF;
+	int err = f->ops->stat(f, st);
+	fd_put(f);
+	return err;
 }
 
 ssize_t vfs_getdents64(int fd, void *buf, size_t len)
@@ -481,7 +602,9 @@ ssize_t vfs_getdents64(int fd, void *buf, size_t len)
 	struct vfs_file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	return f->ops->getdents ? f->ops->getdents(f, buf, len) : -ENOTDIR;
+	ssize_t n = f->ops->getdents ? f->ops->getdents(f, buf, len) : -ENOTDIR;
+	fd_put(f);
+	return n;
 }
 
 int vfs_ftruncate(int fd, off_t length)
@@ -489,11 +612,15 @@ int vfs_ftruncate(int fd, off_t length)
 	struct vfs_file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
+	int err;
 	if (length < 0)
-		return -EINVAL;
-	if ((f->flags & O_ACCMODE) == O_RDONLY || !f->ops->truncate)
-		return f->ops->getdents ? -EISDIR : -EINVAL;
-	return f->ops->truncate(f, length);
+		err = -EINVAL;
+	else if ((f->flags & O_ACCMODE) == O_RDONLY || !f->ops->truncate)
+		err = f->ops->getdents ? -EISDIR : -EINVAL;
+	else
+		err = f->ops->truncate(f, length);
+	fd_put(f);
+	return err;
 }
 
 int vfs_fsync(int fd)
@@ -501,7 +628,9 @@ int vfs_fsync(int fd)
 	struct vfs_file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	return f->ops->sync ? f->ops->sync(f) : 0;
+	int err = f->ops->sync ? f->ops->sync(f) : 0;
+	fd_put(f);
+	return err;
 }
 
 int vfs_fchmod(int fd, mode_t mode)
@@ -509,24 +638,31 @@ int vfs_fchmod(int fd, mode_t mode)
 	struct vfs_file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	return f->ops->chmod ? f->ops->chmod(f, mode & 07777) : -EPERM;
+	int err = f->ops->chmod ? f->ops->chmod(f, mode & 07777) : -EPERM;
+	fd_put(f);
+	return err;
 }
 
 /* ---- path calls ---- */
+
+/* Stats c->r, following links (the last one too when @follow or the path ends in '/'). */
+static int stat_call(struct call *c, bool follow, struct stat *st)
+{
+	int err;
+	do {
+		err = c->r.m->ops->stat(c->r.m, &c->r.p, follow || c->r.p.must_be_dir, st,
+					&c->link);
+	} while (follow_link(c, &c->r, &err));
+	if (!err && c->r.p.must_be_dir && !S_ISDIR(st->st_mode))
+		err = -ENOTDIR;
+	return err;
+}
 
 static int stat_path(const char *path, bool follow, struct stat *st)
 {
 	int err;
 	struct call *c = call_begin(path, &err);
-	if (!c)
-		return err;
-	do {
-		err = c->a.m->ops->stat(c->a.m, &c->a.p, follow || c->a.p.must_be_dir, st,
-					&c->link);
-	} while (follow_link(&c->a, &c->link, &c->hops, &err));
-	if (!err && c->a.p.must_be_dir && !S_ISDIR(st->st_mode))
-		err = -ENOTDIR;
-	return call_end(c, err);
+	return c ? call_end(c, stat_call(c, follow, st)) : err;
 }
 
 int vfs_stat(const char *path, struct stat *st)
@@ -546,10 +682,10 @@ int vfs_mkdir(const char *path, mode_t mode)
 	if (!c)
 		return err;
 	do {
-		err = c->a.p.n ? c->a.m->ops->mkdir(c->a.m, &c->a.p, mode & ~VFS_UMASK & 07777,
+		err = c->r.p.n ? c->r.m->ops->mkdir(c->r.m, &c->r.p, mode & ~VFS_UMASK & 07777,
 						    &c->link)
 			       : -EEXIST;
-	} while (follow_link(&c->a, &c->link, &c->hops, &err));
+	} while (follow_link(c, &c->r, &err));
 	return call_end(c, err);
 }
 
@@ -560,13 +696,13 @@ static int remove_path(const char *path, bool dir)
 	if (!c)
 		return err;
 	do {
-		if (!c->a.p.n)
+		if (!c->r.p.n)
 			err = -EBUSY; /* a mount's root */
-		else if (c->a.p.must_be_dir && !dir)
+		else if (c->r.p.must_be_dir && !dir)
 			err = -ENOTDIR;
 		else
-			err = c->a.m->ops->unlink(c->a.m, &c->a.p, dir, &c->link);
-	} while (follow_link(&c->a, &c->link, &c->hops, &err));
+			err = c->r.m->ops->unlink(c->r.m, &c->r.p, dir, &c->link);
+	} while (follow_link(c, &c->r, &err));
 	return call_end(c, err);
 }
 
@@ -580,20 +716,24 @@ int vfs_unlink(const char *path)
 	return remove_path(path, false);
 }
 
-/* Resolves @path as the second path of a two-path call into c->b. */
-static int second_path(struct call *c, const char *path)
+/*
+ * After a two-path call returned *@err: follows a link in whichever path
+ * it was found (a's link says which); false when *@err is the answer,
+ * -EXDEV when the link led the paths into two mounts.
+ */
+static bool follow_link2(struct call *a, struct call *b, int *err)
 {
-	int err = resolve(&c->b, path);
-	if (!err && c->b.m != c->a.m)
-		err = -EXDEV;
-	return err;
-}
-
-/* Follows a link in whichever of the two paths it was found. */
-static bool follow_link2(struct call *c, int *err)
-{
-	return follow_link(c->link.which ? &c->b : &c->a, &c->link, &c->hops, err) &&
-	       c->a.m == c->b.m;
+	if (*err == -VFS_ESYMLINK && a->link.which > 1) {
+		*err = -EIO; /* neither path */
+		return false;
+	}
+	if (!follow_link(a, a->link.which ? &b->r : &a->r, err))
+		return false;
+	if (a->r.m != b->r.m) {
+		*err = -EXDEV;
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -604,25 +744,27 @@ static bool follow_link2(struct call *c, int *err)
 static int two_paths(const char *from, const char *to, bool rename)
 {
 	int err;
-	struct call *c = call_begin(from, &err);
-	if (!c)
+	struct call *a = call_begin(from, &err);
+	if (!a)
 		return err;
-	err = second_path(c, to);
+	struct call *b = call_begin(to, &err);
+	if (!b)
+		return call_end(a, err);
+	err = a->r.m != b->r.m ? -EXDEV : 0;
 	while (!err) {
-		struct vfs_mount *m = c->a.m;
-		if (!c->b.p.n || (rename && !c->a.p.n)) {
+		struct vfs_mount *m = a->r.m;
+		if (!b->r.p.n || (rename && !a->r.p.n)) {
 			err = rename ? -EBUSY : -EEXIST; /* a mount's root */
 			break;
 		}
-		c->link.which = 0;
-		err = rename ? m->ops->rename(m, &c->a.p, &c->b.p, &c->link)
-			     : m->ops->link(m, &c->a.p, &c->b.p, &c->link);
-		if (!follow_link2(c, &err))
+		a->link.which = 0;
+		err = rename ? m->ops->rename(m, &a->r.p, &b->r.p, &a->link)
+			     : m->ops->link(m, &a->r.p, &b->r.p, &a->link);
+		if (!follow_link2(a, b, &err))
 			break;
 	}
-	if (!err && c->a.m != c->b.m)
-		err = -EXDEV; /* a link led into another mount */
-	return call_end(c, err);
+	call_put(b);
+	return call_end(a, err);
 }
 
 int vfs_rename(const char *oldpath, const char *newpath)
@@ -642,8 +784,8 @@ static int setattr_path(const char *path, int what, mode_t mode, off_t size)
 	if (!c)
 		return err;
 	do {
-		err = c->a.m->ops->setattr(c->a.m, &c->a.p, true, what, mode, size, &c->link);
-	} while (follow_link(&c->a, &c->link, &c->hops, &err));
+		err = c->r.m->ops->setattr(c->r.m, &c->r.p, true, what, mode, size, &c->link);
+	} while (follow_link(c, &c->r, &err));
 	return call_end(c, err);
 }
 
@@ -670,8 +812,8 @@ int vfs_symlink(const char *target, const char *linkpath)
 	if (!c)
 		return err;
 	do {
-		err = c->a.p.n ? c->a.m->ops->symlink(c->a.m, target, &c->a.p, &c->link) : -EEXIST;
-	} while (follow_link(&c->a, &c->link, &c->hops, &err));
+		err = c->r.p.n ? c->r.m->ops->symlink(c->r.m, target, &c->r.p, &c->link) : -EEXIST;
+	} while (follow_link(c, &c->r, &err));
 	return call_end(c, err);
 }
 
@@ -684,26 +826,23 @@ ssize_t vfs_readlink(const char *path, char *buf, size_t size)
 	if (!c)
 		return err;
 	do {
-		err = c->a.m->ops->readlink(c->a.m, &c->a.p, buf, size, &c->link);
-	} while (follow_link(&c->a, &c->link, &c->hops, &err));
+		err = c->r.m->ops->readlink(c->r.m, &c->r.p, buf, size, &c->link);
+	} while (follow_link(c, &c->r, &err));
 	return call_end(c, err);
 }
 
+/* The filesystem of the mount that @path, links followed, lies in. */
 int vfs_statfs(const char *path, struct statfs *st)
 {
 	struct stat s;
-	int err = vfs_stat(path, &s);
-	if (err)
+	int err;
+	struct call *c = call_begin(path, &err);
+	if (!c)
 		return err;
-	char *abs = malloc(PATH_MAX);
-	if (!abs)
-		return -ENOMEM;
-	err = path_normalize(path, abs);
-	struct vfs_mount *m = err ? NULL : mount_of(abs);
-	free(abs);
-	if (err)
-		return err;
-	return m->ops->statfs ? m->ops->statfs(m, st) : -ENOSYS;
+	err = stat_call(c, true, &s);
+	if (!err)
+		err = c->r.m->ops->statfs ? c->r.m->ops->statfs(c->r.m, st) : -ENOSYS;
+	return call_end(c, err);
 }
 
 int vfs_chdir(const char *path)
@@ -713,13 +852,13 @@ int vfs_chdir(const char *path)
 	struct call *c = call_begin(path, &err);
 	if (!c)
 		return err;
-	do {
-		err = c->a.m->ops->stat(c->a.m, &c->a.p, true, &st, &c->link);
-	} while (follow_link(&c->a, &c->link, &c->hops, &err));
+	err = stat_call(c, true, &st);
 	if (!err && !S_ISDIR(st.st_mode))
 		err = -ENOTDIR;
-	if (!err)
-		memcpy(cwd, c->a.abs, strlen(c->a.abs) + 1);
+	if (!err) {
+		size_t len = rejoin(&c->r, c->r.p.n);
+		memcpy(cwd, c->r.buf, len + 1);
+	}
 	return call_end(c, err);
 }
 
@@ -744,12 +883,24 @@ static const struct vfs_fs_ops *fstype(const char *name)
 	return NULL;
 }
 
+/* Normalizes @target into @abs and checks it is "/" or a directory. */
+static int mount_target(const char *target, char *abs)
+{
+	int err = path_normalize(target, abs);
+	if (err || !strcmp(abs, "/"))
+		return err;
+	struct stat st;
+	err = vfs_stat(abs, &st);
+	return !err && !S_ISDIR(st.st_mode) ? -ENOTDIR : err;
+}
+
+/* A free slot for a mount at @abs, or -EBUSY (something is mounted or mounting there, or no slot). */
 static int mount_slot(const char *abs)
 {
 	int free_slot = -EBUSY;
 	for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
 		if (mounts[i] && !strcmp(mounts[i]->path, abs))
-			return -EBUSY; /* something is mounted there already */
+			return -EBUSY;
 		if (!mounts[i] && free_slot < 0)
 			free_slot = i;
 	}
@@ -764,13 +915,7 @@ int vfs_mount(const char *source, const char *target, const char *type, const ch
 	struct vfs_mount *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	int err = path_normalize(target, m->path);
-	if (!err && strcmp(m->path, "/")) {
-		struct stat st;
-		err = vfs_stat(m->path, &st);
-		if (!err && !S_ISDIR(st.st_mode))
-			err = -ENOTDIR;
-	}
+	int err = mount_target(target, m->path);
 	int slot = err ? err : mount_slot(m->path);
 	if (slot < 0) {
 		free(m);
@@ -779,39 +924,46 @@ int vfs_mount(const char *source, const char *target, const char *type, const ch
 	for (const char *p = m->path; p[1]; p++)
 		m->depth += *p == '/';
 	m->ops = ops;
+	mounts[slot] = m; /* holds the slot while the mount op runs; m->live stays false */
 	err = ops->mount(m, source, options);
 	if (err) {
+		mounts[slot] = NULL;
 		free(m);
 		return err;
 	}
-	mounts[slot] = m;
+	m->live = true;
 	return 0;
+}
+
+/* The slot of the live mount whose root is exactly @path, or -EINVAL (or the path's error). */
+static int mount_find(const char *path)
+{
+	struct call *c = call_get(); /* for its buffer */
+	if (!c)
+		return -ENOMEM;
+	int err = path_normalize(path, c->r.buf);
+	int found = -EINVAL;
+	for (int i = 0; !err && i < VFS_MAX_MOUNTS; i++)
+		if (mounts[i] && mounts[i]->live && !strcmp(mounts[i]->path, c->r.buf))
+			found = i;
+	call_put(c);
+	return err ? err : found;
 }
 
 int vfs_umount(const char *target)
 {
-	char *abs = malloc(PATH_MAX);
-	if (!abs)
-		return -ENOMEM;
-	int err = path_normalize(target, abs);
-	int found = -EINVAL;
-	for (int i = 0; !err && i < VFS_MAX_MOUNTS; i++)
-		if (mounts[i] && !strcmp(mounts[i]->path, abs))
-			found = i;
-	free(abs);
-	if (err)
-		return err;
+	int found = mount_find(target);
 	if (found < 0)
 		return found;
 	struct vfs_mount *m = mounts[found];
-	if (m->open_files)
+	if (m->open_files || m->calls)
 		return -EBUSY;
 	size_t n = strlen(m->path);
 	for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
 		const char *other = mounts[i] ? mounts[i]->path : NULL;
 		if (i != found && other &&
 		    (n == 1 || (!strncmp(other, m->path, n) && other[n] == '/')))
-			return -EBUSY; /* another mount lies below it */
+			return -EBUSY; /* another mount lies below it (or is being mounted there) */
 	}
 	mounts[found] = NULL;
 	m->ops->unmount(m);
@@ -844,12 +996,6 @@ int vfs_mount_root(void)
 
 struct vfs_mount *vfs_mount_at(const char *path)
 {
-	char *abs = malloc(PATH_MAX);
-	struct vfs_mount *found = NULL;
-	if (abs && !path_normalize(path, abs))
-		for (int i = 0; i < VFS_MAX_MOUNTS; i++)
-			if (mounts[i] && !strcmp(mounts[i]->path, abs))
-				found = mounts[i];
-	free(abs);
-	return found;
+	int slot = mount_find(path);
+	return slot >= 0 ? mounts[slot] : NULL;
 }

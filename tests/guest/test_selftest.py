@@ -11,7 +11,7 @@ import pytest
 from conftest import explain
 from ember_tap import parse_tap
 
-SUITES = ["alloc", "mmu", "sched", "time"]
+SUITES = ["alloc", "mmu", "sched", "time", "vfs"]
 VARIANTS = ["kvm", "kvm-debug"]   # release build, and DEBUG=1 (heap red zones)
 
 _results = {}

@@ -20,7 +20,7 @@ from ember_tap import parse_tap  # noqa: E402
 REASON = cannot_run_reason()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"Xen rig cannot run here: {REASON}")
 
-XEN_SUITES = ["alloc", "evtchn", "gnttab", "mmu", "sched", "time", "xenbus", "xenstore"]
+XEN_SUITES = ["alloc", "evtchn", "gnttab", "mmu", "sched", "time", "vfs", "xenbus", "xenstore"]
 
 
 def console(rig, name):

@@ -11,6 +11,12 @@
  * VFS_MAX_SYMLINKS per call. Each mount is a filesystem type instance at a
  * path; the longest mounted prefix owns a path. fds 0, 1 and 2 are the
  * console.
+ *
+ * Threads may share fds and paths freely: a call holds a reference to the
+ * file or mount it works in for as long as it may block, so a close() from
+ * another thread waits for nothing and frees nothing under it (the file is
+ * closed when the last call inside it returns), and umount() of a mount a
+ * call is inside fails with -EBUSY.
  */
 #ifndef EMBER_VFS_H
 #define EMBER_VFS_H
@@ -97,6 +103,7 @@ struct linux_dirent64 {
 /* ---- the API ---- */
 
 int vfs_open(const char *path, int flags, mode_t mode);
+/* Frees @fd; the file closes once no dup of it is open and no call is inside it. */
 int vfs_close(int fd);
 ssize_t vfs_read(int fd, void *buf, size_t len);
 ssize_t vfs_write(int fd, const void *buf, size_t len);
@@ -133,6 +140,12 @@ int vfs_dup(int fd);
  * mount (a 9p share's tag); @options is the type's option string or NULL.
  */
 int vfs_mount(const char *source, const char *target, const char *fstype, const char *options);
+/*
+ * Unmounts the filesystem mounted at exactly @target. Returns 0; -EINVAL
+ * when nothing is mounted there; -EBUSY while a file on it is open, a call
+ * is inside it (a path walk waiting on its server, say) or another mount
+ * lies below it. It never waits: the caller may retry.
+ */
 int vfs_umount(const char *target);
 /* The mount whose root is exactly @path, or NULL. */
 struct vfs_mount *vfs_mount_at(const char *path);
@@ -217,6 +230,8 @@ struct vfs_mount {
 	char path[PATH_MAX]; /* normalized, "/" or "/a/b" */
 	unsigned depth;	     /* components in path */
 	unsigned open_files;
+	unsigned calls; /* VFS calls inside it now: it cannot be unmounted under them */
+	bool live;	/* false until the type's mount op has returned: owns no paths yet */
 	void *priv;
 };
 
