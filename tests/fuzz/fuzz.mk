@@ -33,7 +33,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS := $(HOST_CFLAGS) $(FUZZ_SAN)
 
 # target:max_len (bytes) of each input.
-fuzz-targets := p9_msg:9000 xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000 9pfront:8192
+fuzz-targets := p9_msg:9000 xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000 9pfront:8192 xenstore:8192
 fuzz-names := $(foreach t,$(fuzz-targets),$(firstword $(subst :, ,$(t))))
 fuzz-bins := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(fuzz-names))
 
@@ -47,6 +47,11 @@ fuzz-kobj = $(patsubst %,$(FUZZ_DIR)/obj/%.o,$(1))
 $(foreach f,$(sim-9pfront-src) tests/fuzz/fuzz_9pfront.c,$(eval FUZZ_DEFS-$(f) := \
 	-include tests/unit/stubs/arch/irq.h -Ixen/include -Ixen))
 $(FUZZ_DIR)/fuzz_9pfront: $(call fuzz-kobj,$(sim-9pfront-src) 9pfs/p9_msg.c)
+# The xenstore client on simulated threads against a scripted xenstored.
+$(foreach f,$(sim-xs-src) tests/fuzz/fuzz_xenstore.c,$(eval FUZZ_DEFS-$(f) := \
+	-include tests/unit/stubs/arch/irq.h -Ixen/include))
+FUZZ_LIBS-fuzz_xenstore := -lpthread
+$(FUZZ_DIR)/fuzz_xenstore: $(call fuzz-kobj,$(sim-xs-src) xen/xring.c xen/xs_msg.c)
 $(FUZZ_DIR)/fuzz_xs_msg: $(call fuzz-kobj,xen/xs_msg.c)
 $(FUZZ_DIR)/fuzz_cmdline: $(call fuzz-kobj,kernel/cmdline.c)
 $(FUZZ_DIR)/fuzz_p9_msg: $(call fuzz-kobj,9pfs/p9_msg.c)
