@@ -26,6 +26,7 @@
 #define BAR_WINDOW_BASE 0xe0000000ul
 #define BAR_WINDOW_END	0xfe000000ul
 #define MSI_ADDR	0xfee00000u
+#define MSIX_CAP_LEN	12
 
 static uintptr_t bar_next = BAR_WINDOW_BASE;
 
@@ -90,18 +91,20 @@ int pci_for_each(uint16_t vendor, uint16_t dev_lo, uint16_t dev_hi,
 	return 0;
 }
 
-unsigned pci_find_cap(const struct pci_dev *d, uint8_t id, unsigned from)
+void pci_config_read(const struct pci_dev *d, uint8_t cfg[PCI_CONFIG_SIZE])
 {
-	if (!(pci_read16(d, PCI_STATUS) & PCI_STATUS_CAPS))
-		return 0;
-	unsigned off = from ? pci_read8(d, from + 1) : pci_read8(d, PCI_CAP_PTR);
-	for (unsigned hops = 0; off >= 0x40 && hops < 48; hops++) {
-		off &= 0xfc;
-		if (pci_read8(d, off) == id)
-			return off;
-		off = pci_read8(d, off + 1);
+	for (unsigned off = 0; off < PCI_CONFIG_SIZE; off += 4) {
+		uint32_t v = pci_read32(d, off);
+		for (unsigned i = 0; i < 4; i++)
+			cfg[off + i] = (uint8_t)(v >> (8 * i));
 	}
-	return 0;
+}
+
+unsigned pci_find_cap(const struct pci_dev *d, uint8_t id, unsigned body_len)
+{
+	uint8_t cfg[PCI_CONFIG_SIZE], off;
+	pci_config_read(d, cfg);
+	return pci_cap_list(cfg, id, body_len, &off, 1) ? off : 0;
 }
 
 /* Size of a memory BAR, probed by writing all ones (decoding is off meanwhile). */
@@ -121,18 +124,22 @@ static uint64_t bar_size(const struct pci_dev *d, unsigned reg, bool is64)
 	return mask ? ~mask + 1 : 0;
 }
 
-uintptr_t pci_map_bar(const struct pci_dev *d, unsigned bar)
+uintptr_t pci_map_bar(const struct pci_dev *d, unsigned bar, uint64_t *size_out)
 {
 	unsigned reg = PCI_BAR0 + 4 * bar;
 	uint32_t lo = pci_read32(d, reg);
-	if (lo & 1)
+	if (bar > 5 || (lo & 1))
 		return 0; /* an I/O BAR */
 	bool is64 = ((lo >> 1) & 3) == 2;
+	if (is64 && bar == 5)
+		return 0; /* its upper half would be past the BARs */
 	uint64_t addr = (lo & ~0xfull) | (is64 ? (uint64_t)pci_read32(d, reg + 4) << 32 : 0);
 	uint16_t cmd = pci_read16(d, PCI_COMMAND);
 	pci_write16(d, PCI_COMMAND, cmd & (uint16_t)~PCI_CMD_MEM);
 	uint64_t size = bar_size(d, reg, is64);
-	if (!size) {
+	if (!size || size > PCI_BAR_SIZE_MAX || (size & (size - 1)) || addr + size < addr) {
+		printk("pci: %02x.%x: BAR%u of %llu bytes at %#llx refused\n", d->slot, d->func,
+		       bar, (unsigned long long)size, (unsigned long long)addr);
 		pci_write16(d, PCI_COMMAND, cmd);
 		return 0;
 	}
@@ -151,21 +158,28 @@ uintptr_t pci_map_bar(const struct pci_dev *d, unsigned bar)
 	pci_write16(d, PCI_COMMAND, cmd | PCI_CMD_MEM | PCI_CMD_MASTER);
 	if (arch_mmu_map_mmio((uintptr_t)addr, ALIGN_UP(size, 4096)))
 		return 0;
+	*size_out = size;
 	return (uintptr_t)addr;
 }
 
 int pci_msix_route(const struct pci_dev *d, unsigned entry, uint8_t vector)
 {
-	unsigned cap = pci_find_cap(d, PCI_CAP_MSIX, 0);
+	unsigned cap = pci_find_cap(d, PCI_CAP_MSIX, MSIX_CAP_LEN);
 	if (!cap)
 		return -ENODEV;
 	uint16_t ctrl = pci_read16(d, cap + 2);
 	if (entry > (ctrl & 0x7ffu))
 		return -EINVAL;
 	uint32_t table = pci_read32(d, cap + 4);
-	uintptr_t base = pci_map_bar(d, table & 7);
+	uint64_t size = 0;
+	uintptr_t base = pci_map_bar(d, table & 7, &size);
 	if (!base)
 		return -ENODEV;
+	if ((table & ~7u) + 16ull * ((ctrl & 0x7ffu) + 1) > size) {
+		printk("pci: %02x.%x: MSI-X table at %#x past its BAR of %llu bytes\n", d->slot,
+		       d->func, table & ~7u, (unsigned long long)size);
+		return -ERANGE;
+	}
 	volatile uint32_t *e = (volatile uint32_t *)(base + (table & ~7u) + 16 * entry);
 	e[0] = MSI_ADDR; /* destination: APIC id 0, the boot CPU */
 	e[1] = 0;

@@ -33,7 +33,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS := $(HOST_CFLAGS) $(FUZZ_SAN)
 
 # target:max_len (bytes) of each input.
-fuzz-targets := p9_msg:9000 xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000 9pfront:8192 xenstore:8192
+fuzz-targets := p9_msg:9000 xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000 9pfront:8192 xenstore:8192 virtq:4097
 fuzz-names := $(foreach t,$(fuzz-targets),$(firstword $(subst :, ,$(t))))
 fuzz-bins := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(fuzz-names))
 
@@ -56,6 +56,9 @@ $(FUZZ_DIR)/fuzz_xs_msg: $(call fuzz-kobj,xen/xs_msg.c)
 $(FUZZ_DIR)/fuzz_cmdline: $(call fuzz-kobj,kernel/cmdline.c)
 $(FUZZ_DIR)/fuzz_p9_msg: $(call fuzz-kobj,9pfs/p9_msg.c)
 $(FUZZ_DIR)/fuzz_pvh: $(call fuzz-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
+# The kvm virtqueues against a device the input scripts.
+FUZZ_DEFS-tests/fuzz/fuzz_virtq.c := -Ikvm
+$(FUZZ_DIR)/fuzz_virtq: $(call fuzz-kobj,kvm/virtq.c)
 $(FUZZ_DIR)/fuzz_prof_file: $(call fuzz-kobj,$(fuzz-prof-src))
 # The snapshot path: the snapshot file reader and both unwinders (elfutils).
 fuzz-unwind-src := profiler/errors.c profiler/snapshot_file.c profiler/target_snapshot.c \
@@ -130,4 +133,4 @@ fuzz-run: $(FUZZ_DIR)/fuzz_$(FUZZ_TARGET)
 	$(Q)$< $(FUZZ_ARGS)
 
 -include $(patsubst %,$(FUZZ_DIR)/obj/%.d,$(patsubst %,tests/fuzz/fuzz_%.c,$(fuzz-names)) \
-	xen/xs_msg.c 9pfs/p9_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c $(fuzz-prof-src) $(fuzz-unwind-src))
+	xen/xs_msg.c 9pfs/p9_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c $(fuzz-prof-src) $(fuzz-unwind-src) kvm/virtq.c)

@@ -37,7 +37,7 @@ $(foreach f,$(prof-pprof-src) tests/unit/test_prof_pprof.c,$(eval UNIT_DEFS-$(f)
 UNIT_LIBS-test_prof_pprof := -lz
 
 unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info fuzz_findings \
-	prof_unwind prof_outputs prof_pprof prof_snapshots p9 9pfront xenstore
+	prof_unwind prof_outputs prof_pprof prof_snapshots p9 9pfront xenstore virtq
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
 # The kernel sources each test binary links, besides the test itself.
@@ -59,6 +59,12 @@ sim-9pfront-src := xen/9pfront.c xen/xring.c tests/unit/sim_9pfront.c
 $(foreach f,$(sim-9pfront-src) tests/unit/test_9pfront.c,$(eval UNIT_DEFS-$(f) := \
 	-include tests/unit/stubs/arch/irq.h -Ixen/include -Ixen))
 $(UNIT_DIR)/test_9pfront: $(call unit-kobj,$(sim-9pfront-src) 9pfs/p9_msg.c)
+
+# The kvm platform's virtqueues and PCI capability walk (their pure parts) against a
+# simulated device.
+virtq-src := kvm/virtq.c kvm/pci_cap.c
+UNIT_DEFS-tests/unit/test_virtq.c := -Ikvm
+$(UNIT_DIR)/test_virtq: $(call unit-kobj,$(virtq-src))
 
 # The real xenstore client (included by the test, for fresh static state per
 # case) on simulated cooperative threads, against a simulated xenstored.
@@ -109,7 +115,7 @@ unit-test: $(unit-bins)
 
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
 	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
-	xen/xs_msg.c xen/pv_start_info.c 9pfs/p9_msg.c 9pfs/p9_client.c $(sim-9pfront-src) $(sim-xs-src) $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
+	xen/xs_msg.c xen/pv_start_info.c 9pfs/p9_msg.c 9pfs/p9_client.c $(sim-9pfront-src) $(sim-xs-src) $(virtq-src) $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
 
 include tests/fuzz/fuzz.mk
