@@ -28,6 +28,9 @@ UNIT_DEFS-xen/xs_msg.c := -Ixen/include
 UNIT_DEFS-tests/unit/test_xs_msg.c := -Ixen/include
 UNIT_DEFS-xen/pv_start_info.c := -Ixen/include
 UNIT_DEFS-tests/unit/test_pv_start_info.c := -Ixen/include
+UNIT_DEFS-xen/runstate_read.c := -Ixen/include
+UNIT_DEFS-tests/unit/test_runstate.c := -Ixen/include
+UNIT_LIBS-test_runstate := -lpthread
 prof-outputs-src := profiler/errors.c profiler/stacks.c profiler/folded.c profiler/report.c \
 	profiler/flame.c profiler/speedscope.c profiler/text.c
 $(foreach f,$(prof-outputs-src) tests/unit/test_prof_outputs.c,$(eval UNIT_DEFS-$(f) := -Iprofiler))
@@ -36,7 +39,7 @@ prof-pprof-src := profiler/errors.c profiler/stacks.c profiler/pprof.c
 $(foreach f,$(prof-pprof-src) tests/unit/test_prof_pprof.c,$(eval UNIT_DEFS-$(f) := -Iprofiler))
 UNIT_LIBS-test_prof_pprof := -lz
 
-unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info fuzz_findings \
+unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info runstate fuzz_findings \
 	prof_unwind prof_outputs prof_pprof prof_snapshots p9 9pfront xenstore virtq
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
@@ -51,6 +54,7 @@ $(UNIT_DIR)/test_heap: $(call unit-kobj,kernel/mm/heap.c kernel/mm/page_alloc.c)
 $(UNIT_DIR)/test_pvh: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 $(UNIT_DIR)/test_xs_msg: $(call unit-kobj,xen/xs_msg.c)
 $(UNIT_DIR)/test_pv_start_info: $(call unit-kobj,xen/pv_start_info.c)
+$(UNIT_DIR)/test_runstate: $(call unit-kobj,xen/runstate_read.c)
 $(UNIT_DIR)/test_p9: $(call unit-kobj,9pfs/p9_msg.c 9pfs/p9_client.c)
 
 # The real Xen 9pfs data path against a simulated backend (sim_9pfront.c);
@@ -115,7 +119,7 @@ unit-test: $(unit-bins)
 
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
 	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
-	xen/xs_msg.c xen/pv_start_info.c 9pfs/p9_msg.c 9pfs/p9_client.c $(sim-9pfront-src) $(sim-xs-src) $(virtq-src) $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
+	xen/xs_msg.c xen/pv_start_info.c xen/runstate_read.c 9pfs/p9_msg.c 9pfs/p9_client.c $(sim-9pfront-src) $(sim-xs-src) $(virtq-src) $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
 
 include tests/fuzz/fuzz.mk

@@ -85,6 +85,36 @@ uint64_t plat_cycles_hz(const char **source);
  */
 void plat_timer_arm(uint64_t deadline_ns);
 
+/* ---- steal time: xen/runstate.c, kvm/steal.c ------------------------------ */
+
+/*
+ * Stores in *@ns the time this vCPU has been kept from running although the
+ * guest did not ask to wait (ready to run but not scheduled, or paused or
+ * held by the hypervisor or a debugger), in nanoseconds since an arbitrary
+ * origin at or before the first successful call. Time spent in
+ * plat_idle_wait() is not steal. arch_cycles() and plat_monotonic_ns() go on
+ * counting while a vCPU is stolen from, so a guest that measures its own work
+ * with them subtracts this.
+ *
+ * The value MUST NOT decrease between successful calls. The platform reads
+ * it from memory the hypervisor writes, which is untrusted: it MUST read it
+ * with the hypervisor's update protocol (bounded retries, never a hang) and
+ * MUST report an inconsistent record as an error, never crash. The first call
+ * MAY set up the shared area (a hypercall or MSR write); later calls MUST NOT
+ * block. Callable from thread context with interrupts enabled or disabled,
+ * not from interrupt handlers.
+ * Returns 0, or (leaving *@ns unchanged):
+ *   -ENODEV  the platform offers no steal accounting (QEMU TCG, KVM without
+ *            the steal-time feature, a Xen refusing the runstate area); every
+ *            later call says so too.
+ *   -EAGAIN  an update of the record was in progress through every retry;
+ *            a later call MAY succeed.
+ *   -EIO     the record is inconsistent (a total that went backwards, an
+ *            impossible state or value); the platform stops trusting it and
+ *            every later call returns -EIO.
+ */
+int plat_steal_ns(uint64_t *ns);
+
 /* ---- idle ------------------------------------------------------------------ */
 
 /*
