@@ -126,13 +126,29 @@ static uint32_t slot_cap(const struct p9_client *c)
 
 /* ---- one round trip ---- */
 
+/*
+ * Sends @req and waits. A reply the transport says is longer than the
+ * buffers posted for it is refused here, before any decoder reads it: the
+ * codec trusts req->received as the number of bytes it may read.
+ */
 static int transport_call(struct p9_client *c, struct p9_req *req)
 {
 	c->requests++;
 	int err = c->t->ops->request(c->t, req);
-	if (err)
+	if (err) {
 		c->transport_errors++;
-	return err;
+		return err;
+	}
+	uint64_t posted = 0;
+	for (unsigned i = 0; i < req->nin; i++)
+		posted += req->in[i].len;
+	if (req->received > posted) {
+		c->protocol_errors++;
+		printk("9p: %s: %s says %u reply bytes arrived in %llu posted\n", c->t->tag,
+		       c->t->kind, req->received, (unsigned long long)posted);
+		return -EPROTO;
+	}
+	return 0;
 }
 
 static int note_reply(struct p9_client *c, int err, uint8_t ttype)
@@ -184,17 +200,29 @@ static int rpc(struct p9_client *c, struct p9_slot *s, int tlen, uint8_t ttype, 
 
 /* ---- session ---- */
 
+/* Sends Tversion from @s and checks the version string while it is still in @s->rbuf. */
+static int version_ok(struct p9_client *c, struct p9_slot *s, uint32_t want, union p9_reply *r)
+{
+	int err = rpc(c, s, p9_enc_version(s->tbuf, slot_cap(c), want, P9_VERSION), P9_TVERSION, 0,
+		      r);
+	if (!err && (r->version.version.len != sizeof(P9_VERSION) - 1 ||
+		     memcmp(r->version.version.s, P9_VERSION, sizeof(P9_VERSION) - 1))) {
+		printk("9p: %s: server does not speak " P9_VERSION "\n", c->t->tag);
+		err = -EOPNOTSUPP;
+	}
+	return err;
+}
+
 static int negotiate(struct p9_client *c, uint32_t want)
 {
 	union p9_reply r;
-	int err = P9_RPC(c, P9_TVERSION, 0, r, p9_enc_version(s->tbuf, cap, want, P9_VERSION));
+	struct p9_slot *s = slot_get(c);
+	if (!s)
+		return -ENOMEM;
+	int err = version_ok(c, s, want, &r);
+	slot_put(c, s);
 	if (err)
 		return err;
-	if (r.version.version.len != sizeof(P9_VERSION) - 1 ||
-	    memcmp(r.version.version.s, P9_VERSION, sizeof(P9_VERSION) - 1)) {
-		printk("9p: %s: server does not speak " P9_VERSION "\n", c->t->tag);
-		return -EOPNOTSUPP;
-	}
 	if (r.version.msize < P9_MIN_MSIZE || r.version.msize > want) {
 		printk("9p: %s: server offered msize %u (asked for %u)\n", c->t->tag,
 		       r.version.msize, want);

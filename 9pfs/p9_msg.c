@@ -504,7 +504,8 @@ int p9_dec_data_head(const uint8_t head[P9_DATA_HDR_SIZE], uint32_t received, ui
 	uint16_t rtag = get_u16(&r);
 	uint32_t n = get_u32(&r);
 
-	if ((ttype != P9_TREAD && ttype != P9_TREADDIR) || size != received || rtag != tag)
+	if ((ttype != P9_TREAD && ttype != P9_TREADDIR) || received < P9_DATA_HDR_SIZE ||
+	    size != received || rtag != tag)
 		return -EPROTO;
 	if (type == P9_RLERROR)
 		return size == P9_DATA_HDR_SIZE ? lerror(n) : -EPROTO;
@@ -524,7 +525,8 @@ int p9_dirent_next(const uint8_t *data, uint32_t len, uint32_t *pos, struct p9_d
 	d->offset = get_u64(&r);
 	d->type = get_u8(&r);
 	d->name = get_str(&r);
-	if (r.bad || d->name.len == 0 || has_nul(d->name) || memchr(d->name.s, '/', d->name.len))
+	if (r.bad || d->name.len == 0 || d->name.len > P9_NAME_MAX || has_nul(d->name) ||
+	    memchr(d->name.s, '/', d->name.len))
 		return -EPROTO;
 	*pos = r.pos;
 	return 1;

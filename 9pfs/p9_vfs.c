@@ -15,6 +15,16 @@
  * with O_CREAT and the caller's O_EXCL, so a racing creator is handled by
  * the host. O_APPEND is done by the VFS (it writes at the size it reads),
  * so it is not passed on.
+ *
+ * The server is not trusted. A malformed directory entry (a name that is
+ * empty, longer than NAME_MAX, or holds '/' or NUL: the codec refuses it)
+ * ends the listing with -EPROTO: getdents returns the records before it,
+ * and the next call, which asks again from the last good entry's offset,
+ * fails. Skipping the entry instead would show a listing the server did not
+ * send, and the offsets after a forged entry mean nothing. Each record's
+ * length is computed wide and checked against d_reclen's 16 bits before it
+ * is written. An empty link target, and attributes that struct stat would
+ * hold as negative numbers, are refused too.
  */
 #include <ember/compiler.h>
 #include <ember/errno.h>
@@ -63,6 +73,8 @@ static int read_link(struct p9fs *fs, const struct vfs_path *p, unsigned at, uns
 		return err;
 	err = p9_readlink(fs->c, fid, link->target, sizeof(link->target));
 	p9_clunk(fs->c, fid);
+	if (err == 0)
+		err = -ENOENT; /* an empty target names nothing (symlink(2) refuses to make one) */
 	if (err < 0)
 		return err;
 	link->at = at;
@@ -109,6 +121,8 @@ static int walk(struct p9fs *fs, const struct vfs_path *p, unsigned upto, bool f
 static int walk_parent(struct p9fs *fs, const struct vfs_path *p, unsigned which,
 		       struct walk_result *w, struct vfs_symlink *link)
 {
+	if (!p->n)
+		return -EINVAL; /* the root has no parent (the VFS never asks) */
 	int err = walk(fs, p, p->n - 1, true, which, w, link);
 	if (!err && !(w->qid.type & P9_QTDIR)) {
 		p9_clunk(fs->c, w->fid);
@@ -146,6 +160,9 @@ static int fid_stat(struct p9fs *fs, uint32_t fid, struct stat *st)
 {
 	struct p9_attr a;
 	int err = p9_getattr(fs->c, fid, P9_GETATTR_BASIC, &a);
+	/* struct stat holds these signed: the VFS would compute with a negative size */
+	if (!err && (a.size > INT64_MAX || a.blksize > INT64_MAX || a.blocks > INT64_MAX))
+		err = -EPROTO;
 	if (!err)
 		attr_to_stat(fs, &a, st);
 	return err;
@@ -208,6 +225,34 @@ static void file_close(struct vfs_file *f)
 	free(f->priv);
 }
 
+/*
+ * Writes @d as a linux_dirent64 record at @buf + @out (of @len bytes).
+ * Returns the record's length, 0 when it does not fit, or -EPROTO when its
+ * length would not fit d_reclen (impossible for a NAME_MAX name, and so
+ * checked rather than truncated: a reader steps from record to record by
+ * d_reclen). @buf need not be aligned.
+ */
+static ssize_t put_dirent(void *buf, size_t len, size_t out, const struct p9_dirent *d)
+{
+	const size_t head = offsetof(struct linux_dirent64, d_name);
+	size_t reclen = ALIGN_UP(head + (size_t)d->name.len + 1, (size_t)8);
+	if (d->name.len > NAME_MAX || reclen > UINT16_MAX)
+		return -EPROTO;
+	if (reclen > len - out)
+		return 0;
+	struct linux_dirent64 e = {
+		.d_ino = d->qid.path,
+		.d_off = (int64_t)d->offset,
+		.d_reclen = (uint16_t)reclen,
+		.d_type = d->type,
+	};
+	char *rec = (char *)buf + out;
+	memcpy(rec, &e, head);
+	memcpy(rec + head, d->name.s, d->name.len);
+	memset(rec + head + d->name.len, 0, reclen - head - d->name.len);
+	return (ssize_t)reclen;
+}
+
 /* Converts Rreaddir entries into linux_dirent64 records, as many as fit. */
 static ssize_t dir_getdents(struct vfs_file *f, void *buf, size_t len)
 {
@@ -223,20 +268,13 @@ static ssize_t dir_getdents(struct vfs_file *f, void *buf, size_t len)
 	struct p9_dirent d;
 	int rc = 0;
 	while (got > 0 && (rc = p9_dirent_next(raw, (uint32_t)got, &pos, &d)) == 1) {
-		size_t reclen =
-			ALIGN_UP(offsetof(struct linux_dirent64, d_name) + d.name.len + 1, 8);
-		if (out + reclen > len)
-			break; /* the rest comes with the next call, from f->pos */
-		struct linux_dirent64 *e = (struct linux_dirent64 *)((char *)buf + out);
-		e->d_ino = d.qid.path;
-		e->d_off = (int64_t)d.offset;
-		e->d_reclen = (uint16_t)reclen;
-		e->d_type = d.type;
-		memcpy(e->d_name, d.name.s, d.name.len);
-		memset(e->d_name + d.name.len, 0,
-		       reclen - offsetof(struct linux_dirent64, d_name) - d.name.len);
+		ssize_t n = put_dirent(buf, len, out, &d);
+		if (n <= 0) {
+			rc = (int)n;
+			break; /* 0: the rest comes with the next call, from f->pos */
+		}
 		f->pos = (off_t)d.offset;
-		out += reclen;
+		out += (size_t)n;
 	}
 	free(raw);
 	if (got < 0)
@@ -510,8 +548,8 @@ static int p9fs_statfs(struct vfs_mount *m, struct statfs *st)
 
 /* ---- mount ---- */
 
-/* "msize=N" is the one option. */
-static int parse_options(const char *options, uint32_t *msize)
+/* "msize=N" is the one option (contract in <ember/p9fs.h>). */
+int p9fs_parse_options(const char *options, uint32_t *msize)
 {
 	*msize = 0;
 	if (!options || !*options)
@@ -540,7 +578,7 @@ static int p9fs_mount(struct vfs_mount *m, const char *source, const char *optio
 		printk("9p: no share tagged '%s'\n", source ? source : "");
 		return -ENODEV;
 	}
-	int err = parse_options(options, &msize);
+	int err = p9fs_parse_options(options, &msize);
 	if (err)
 		return err;
 	struct p9fs *fs = calloc(1, sizeof(*fs));
@@ -582,6 +620,11 @@ static const struct vfs_fs_ops p9fs_ops = {
 	.statfs = p9fs_statfs,
 };
 VFS_FSTYPE(p9fs, p9fs_ops);
+
+const struct vfs_fs_ops *p9fs_fstype(void)
+{
+	return &p9fs_ops;
+}
 
 int p9fs_stats(const char *mountpoint, struct p9_client_stats *out)
 {

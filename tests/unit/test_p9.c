@@ -1,37 +1,50 @@
 // SPDX-License-Identifier: MIT
 /*
- * Host tests for the 9P2000.L codec (9pfs/p9_msg.c) and client
- * (9pfs/p9_client.c).
+ * Host tests for the 9P2000.L codec (9pfs/p9_msg.c), client
+ * (9pfs/p9_client.c) and the "9p" filesystem type (9pfs/p9_vfs.c).
  *
  * Codec: exact bytes of encoded messages (checked against the layouts of the
  * 9P2000.L specification written out by hand), buffer overflow and
  * over-long strings; every decoder on good replies, on Rlerror, and on each
  * structural fault (size field, tag, type, truncation at every byte,
  * trailing bytes, counts past the message, walk qids beyond the names
- * asked, bad errno values, directory entries with '/' or NUL).
+ * asked, bad errno values, directory entries with '/' or NUL or a name
+ * over NAME_MAX).
  *
  * Client: driven through a scripted transport (struct script below): each
  * test says how the "server" answers each message type, and may corrupt a
  * reply or fail the transport. Checked: msize negotiation, the walk's fid
  * discipline (partial walks, more than 16 names, failures mid-way), reads
  * and writes split at msize and iounit, short reads at end of file, zero
- * writes, and that no failure of any kind leaks a fid.
+ * writes, that no failure of any kind leaks a fid, and that a reply the
+ * transport claims is longer than the buffer posted is refused unread.
  *
- * The client's only kernel dependencies (wait queues, printk) are stubbed.
+ * Filesystem type: mounted over the same transport and called through its
+ * vfs_fs_ops (p9fs_fstype()), as kernel/vfs.c would: getdents records are
+ * walked by d_reclen as a reader does (a name too long for the 16-bit
+ * d_reclen once forged records), empty link targets, sizes struct stat
+ * cannot hold, the mount option parser.
+ *
+ * The kernel dependencies (wait queues, printk, vfs_mount_at) are stubbed.
+ * <ember/vfs.h> defines the Linux struct timespec, so this file includes no
+ * host header that defines it too (<stdlib.h>): malloc and free come from
+ * <ember/heap.h>, which declares the C library's prototypes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include <ember/errno.h>
+#include <ember/heap.h>
 #include <ember/p9_client.h>
 #include <ember/p9_msg.h>
+#include <ember/p9fs.h>
+#include <ember/printk.h>
 #include <ember/sched.h>
+#include <ember/vfs.h>
 
 /* ---- kernel stubs ---- */
 
@@ -55,6 +68,18 @@ int printk(const char *fmt, ...)
 {
 	(void)fmt;
 	return 0;
+}
+unsigned long printk_loglevel;
+
+/*
+ * Under ASan, fill every new allocation (not only its first 4 KiB): bytes
+ * the client never wrote then hold 0xbe, not a zero that would stop a
+ * runaway memchr() before it reaches the red zone.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "max_malloc_fill_size=1048576";
 }
 
 /* ---- little-endian message building ---- */
@@ -366,7 +391,23 @@ static void test_dirents(void **state)
 
 /* ---- the client over a scripted transport ---- */
 
-enum fault { F_NONE, F_TRUNCATE, F_BAD_TAG, F_LERROR, F_TRANSPORT, F_EXTRA_BYTE, F_HUGE_COUNT };
+/* F_OVERCLAIM: the transport reports the whole reply received though it did not fit. */
+enum fault {
+	F_NONE,
+	F_TRUNCATE,
+	F_BAD_TAG,
+	F_LERROR,
+	F_TRANSPORT,
+	F_EXTRA_BYTE,
+	F_HUGE_COUNT,
+	F_OVERCLAIM
+};
+
+/* A directory entry the script serves: entry i has offset i + 1. */
+struct sdirent {
+	const char *name;
+	uint32_t len;
+};
 
 struct script {
 	struct p9_transport t;
@@ -379,6 +420,10 @@ struct script {
 	uint64_t file_size;  /* what reads see */
 	uint32_t write_max;  /* the most a Twrite accepts */
 	uint32_t iounit;
+	uint8_t walk_qtype;	 /* the qid type of every name walked */
+	const char *link_target; /* what Treadlink answers (NULL: "target") */
+	const struct sdirent *dir;
+	unsigned ndir;
 	unsigned counts[256];
 	uint32_t max_read_count, max_write_count;
 	bool connected;
@@ -426,7 +471,7 @@ static void answer(struct script *s, const uint8_t *t, const struct p9_req *req,
 		unsigned n = t[15] | t[16] << 8, got = MIN(n, s->walk_stop);
 		m_le(m, got, 2);
 		for (unsigned i = 0; i < got; i++)
-			m_qid(m, 0, 100 + i);
+			m_qid(m, s->walk_qtype, 100 + i);
 		if (s->walk_stop != UINT32_MAX)
 			s->walk_stop -= got;
 		break;
@@ -454,6 +499,39 @@ static void answer(struct script *s, const uint8_t *t, const struct p9_req *req,
 		assert_int_equal(req->out[1].len, count);
 		s->max_write_count = MAX(s->max_write_count, count);
 		m_le(m, MIN(count, s->write_max), 4);
+		break;
+	}
+	case P9_TREADLINK: m_str(m, s->link_target ? s->link_target : "target"); break;
+	case P9_TGETATTR:
+		m_le(m, P9_GETATTR_BASIC, 8);
+		m_qid(m, s->walk_qtype, 5);
+		m_le(m, 0100644, 4);
+		m_le(m, 0, 8); /* uid, gid */
+		m_le(m, 1, 8); /* nlink */
+		m_le(m, 0, 8); /* rdev */
+		m_le(m, s->file_size, 8);
+		m_le(m, 4096, 8); /* blksize */
+		m_le(m, (s->file_size + 511) / 512, 8);
+		for (int i = 0; i < 10; i++)
+			m_le(m, 0, 8); /* times, gen, data_version */
+		break;
+	case P9_TREADDIR: {
+		static struct msg d;
+		d.n = 0;
+		for (uint64_t i = get64(t + 11); i < s->ndir; i++) {
+			const struct sdirent *e = &s->dir[i];
+			if (d.n + 24 + e->len > get32(t + 19))
+				break;
+			m_qid(&d, 0, 1000 + i);
+			m_le(&d, i + 1, 8);
+			m_le(&d, 8, 1);
+			m_le(&d, e->len, 2);
+			memcpy(d.b + d.n, e->name, e->len);
+			d.n += e->len;
+		}
+		m_le(m, d.n, 4);
+		*data = d.b;
+		*ndata = d.n;
 		break;
 	}
 	default: break; /* clunk and the other empty replies */
@@ -487,8 +565,13 @@ static void damage(struct script *s, struct msg *m, uint32_t *ndata)
 	}
 }
 
-/* Scatters @m then @data into req->in, as a device would. */
-static int deliver(struct p9_req *req, const struct msg *m, const uint8_t *data, uint32_t ndata)
+/*
+ * Scatters @m then @data into req->in, as a device would. One that @lies
+ * reports the whole reply as received when it did not fit (as a virtio
+ * device may in used.len).
+ */
+static int deliver(struct p9_req *req, const struct msg *m, const uint8_t *data, uint32_t ndata,
+		   bool lies)
 {
 	uint32_t total = m->n + ndata, done = 0;
 	for (unsigned i = 0; i < req->nin && done < total; i++) {
@@ -498,7 +581,7 @@ static int deliver(struct p9_req *req, const struct msg *m, const uint8_t *data,
 			((uint8_t *)req->in[i].base)[k] = at < m->n ? m->b[at] : data[at - m->n];
 		}
 	}
-	if (done < total)
+	if (done < total && !lies)
 		return -EMSGSIZE;
 	req->received = total;
 	return 0;
@@ -518,23 +601,28 @@ static int s_request(struct p9_transport *t, struct p9_req *req)
 	const uint8_t *data;
 	uint32_t ndata;
 	answer(s, tm, req, &m, &data, &ndata);
+	bool lies = false;
 	if (type == s->fault_type && s->fault != F_NONE) {
 		if (s->fault_skip) {
 			s->fault_skip--;
 		} else {
 			if (s->fault == F_TRANSPORT)
 				return -ENOTCONN;
+			lies = s->fault == F_OVERCLAIM;
 			damage(s, &m, &ndata);
 		}
 	}
-	return deliver(req, &m, data, ndata);
+	return deliver(req, &m, data, ndata, lies);
 }
 
 static const struct p9_transport_ops script_ops = { s_connect, s_request, s_disconnect };
 
-static struct script *script_new(void)
+/* A well-behaved server; keeps s->t.next (a registered script stays registered). */
+static void script_init(struct script *s)
 {
-	struct script *s = calloc(1, sizeof(*s));
+	struct p9_transport *next = s->t.next;
+	memset(s, 0, sizeof(*s));
+	s->t.next = next;
 	s->t.ops = &script_ops;
 	s->t.tag = "test";
 	s->t.kind = "script";
@@ -544,6 +632,12 @@ static struct script *script_new(void)
 	s->walk_stop = UINT32_MAX;
 	s->file_size = 1 << 20;
 	s->write_max = UINT32_MAX;
+}
+
+static struct script *script_new(void)
+{
+	struct script *s = calloc(1, sizeof(*s));
+	script_init(s);
 	return s;
 }
 
@@ -736,6 +830,273 @@ static void test_client_clunk_always_releases(void **state)
 	free(s);
 }
 
+static void test_dirent_name_max(void **state)
+{
+	(void)state;
+	/* 255 bytes is a name; 256 and 65535 are not, whatever they hold */
+	static const uint32_t lens[] = { 1, 255, 256, 65535 };
+	for (unsigned i = 0; i < 4; i++) {
+		struct msg *m = calloc(1, sizeof(*m));
+		m_qid(m, 0, 1);
+		m_le(m, 1, 8);
+		m_le(m, 8, 1);
+		m_le(m, lens[i], 2);
+		memset(m->b + m->n, 'n', lens[i]);
+		m->n += lens[i];
+		uint8_t *p = exact(m);
+		uint32_t pos = 0;
+		struct p9_dirent d;
+		int rc = p9_dirent_next(p, m->n, &pos, &d);
+		if (lens[i] <= P9_NAME_MAX) {
+			assert_int_equal(rc, 1);
+			assert_int_equal(d.name.len, lens[i]);
+			assert_int_equal(pos, m->n);
+		} else {
+			assert_int_equal(rc, -EPROTO);
+			assert_int_equal(pos, 0);
+		}
+		free(p);
+		free(m);
+	}
+}
+
+static void test_dec_data_head_short(void **state)
+{
+	(void)state;
+	/* fewer than 11 bytes received: refused, whatever the head buffer holds */
+	struct msg m;
+	m_begin(&m, P9_RLERROR, 1);
+	m_le(&m, ENOENT, 4);
+	m_end(&m);
+	uint32_t count = 7;
+	for (uint32_t got = 0; got < P9_DATA_HDR_SIZE; got++) {
+		m.b[0] = (uint8_t)got; /* the size field agrees with what arrived */
+		assert_int_equal(p9_dec_data_head(m.b, got, P9_TREAD, 1, 100, &count), -EPROTO);
+	}
+	assert_int_equal(count, 7);
+}
+
+static void test_client_reply_longer_than_posted(void **state)
+{
+	(void)state;
+	struct script *s = script_new();
+	struct p9_client *c = mount(s);
+	uint32_t fid;
+	char *target = malloc(9001), out[64];
+	memset(target, 'x', 9000);
+	target[9000] = '\0';
+	s->link_target = target;
+	assert_int_equal(p9_walk(c, p9_root_fid(c), 1, many, &fid, NULL, NULL), 0);
+	/* a 9 KiB Rreadlink does not fit the 8 KiB reply buffer: an honest transport says so */
+	assert_int_equal(p9_readlink(c, fid, out, sizeof(out)), -EMSGSIZE);
+	/* one that claims it arrived anyway: refused before the decoder reads past the buffer */
+	s->fault_type = P9_TREADLINK;
+	s->fault = F_OVERCLAIM;
+	assert_int_equal(p9_readlink(c, fid, out, sizeof(out)), -EPROTO);
+	struct p9_client_stats st;
+	p9_client_get_stats(c, &st);
+	assert_int_equal(st.protocol_errors, 1);
+	s->fault = F_NONE;
+	assert_int_equal(p9_clunk(c, fid), 0);
+	p9_client_close(c);
+	free(target);
+	free(s);
+}
+
+/* ---- the filesystem type ---- */
+
+/* The script behind share "vfs", reset for each test (the registry keeps it: never freed). */
+static struct script *vfs_script(void)
+{
+	static struct script *s;
+	if (!s) {
+		s = script_new();
+		s->t.tag = "vfs";
+		p9_transport_register(&s->t);
+	}
+	script_init(s);
+	s->t.tag = "vfs";
+	return s;
+}
+
+static struct vfs_mount vfs_mnt;
+
+struct vfs_mount *vfs_mount_at(const char *path)
+{
+	return !strcmp(path, vfs_mnt.path) ? &vfs_mnt : NULL;
+}
+
+static const struct vfs_fs_ops *vfs_mount9(void)
+{
+	const struct vfs_fs_ops *ops = p9fs_fstype();
+	memset(&vfs_mnt, 0, sizeof(vfs_mnt));
+	strcpy(vfs_mnt.path, "/mnt");
+	vfs_mnt.ops = ops; /* as kernel/vfs.c sets it before calling mount */
+	assert_int_equal(ops->mount(&vfs_mnt, "vfs", NULL), 0);
+	return ops;
+}
+
+static uint32_t vfs_fids(void)
+{
+	struct p9_client_stats st;
+	assert_int_equal(p9fs_stats("/mnt", &st), 0);
+	return st.fids_in_use;
+}
+
+/*
+ * Checks @n bytes of getdents records as a reader that steps by d_reclen
+ * does: each record holds its NUL-terminated name, and the names are
+ * @names[0..], in order. Returns how many records there were.
+ */
+static unsigned walk_records(const uint8_t *buf, ssize_t n, const char *const *names)
+{
+	const size_t head = offsetof(struct linux_dirent64, d_name);
+	unsigned k = 0;
+	for (ssize_t at = 0; at < n; k++) {
+		struct linux_dirent64 e;
+		assert_true((size_t)(n - at) >= head);
+		memcpy(&e, buf + at, head);
+		assert_true(e.d_reclen >= head + 1 && e.d_reclen <= n - at);
+		assert_int_equal(e.d_reclen % 8, 0);
+		const char *name = (const char *)buf + at + head;
+		size_t len = strnlen(name, e.d_reclen - head);
+		assert_true(len < e.d_reclen - head);
+		assert_non_null(names[k]);
+		assert_int_equal(len, strlen(names[k]));
+		assert_memory_equal(name, names[k], len);
+		at += e.d_reclen;
+	}
+	return k;
+}
+
+static void test_vfs_getdents_name_max(void **state)
+{
+	(void)state;
+	struct script *s = vfs_script();
+	s->server_msize = s->t.max_msize = 1 << 17; /* room for a 64 KiB name */
+	char *name255 = malloc(255), *huge = malloc(65535);
+	memset(name255, 'n', 255);
+	memset(huge, 'x', 65535);
+	/* 65535 bytes: ALIGN_UP(19 + 65535 + 1, 8) = 65560, 24 in 16 bits */
+	const struct sdirent dir[] = { { "a", 1 }, { name255, 255 }, { huge, 65535 }, { "z", 1 } };
+	s->dir = dir;
+	s->ndir = 4;
+	const struct vfs_fs_ops *ops = vfs_mount9();
+	struct vfs_path root = { .n = 0 };
+	struct vfs_file f = { 0 };
+	struct vfs_symlink *link = malloc(sizeof(*link));
+	assert_int_equal(ops->open(&vfs_mnt, &root, O_RDONLY | O_DIRECTORY, 0, &f, link), 0);
+	assert_int_equal(vfs_fids(), 2);
+
+	size_t len = 200000;
+	uint8_t *buf = malloc(len);
+	char want255[256];
+	memcpy(want255, name255, 255);
+	want255[255] = '\0';
+	const char *const names[] = { "a", want255, NULL };
+	ssize_t n = f.ops->getdents(&f, buf, len);
+	/* the records before the bad entry, each whole; then the listing stops there */
+	assert_int_equal(n, 24 + 280);
+	assert_int_equal(walk_records(buf, n, names), 2);
+	assert_int_equal(f.pos, 2);
+	assert_int_equal(f.ops->getdents(&f, buf, len), -EPROTO);
+	assert_int_equal(f.ops->getdents(&f, buf, len), -EPROTO);
+	assert_int_equal(f.pos, 2);
+
+	f.ops->close(&f);
+	assert_int_equal(vfs_fids(), 1);
+	ops->unmount(&vfs_mnt);
+	free(buf);
+	free(link);
+	free(huge);
+	free(name255);
+}
+
+static void test_vfs_link_targets(void **state)
+{
+	(void)state;
+	struct script *s = vfs_script();
+	s->walk_qtype = P9_QTSYMLINK;
+	const struct vfs_fs_ops *ops = vfs_mount9();
+	struct vfs_path p = { .n = 1, .comp = { "l" } };
+	struct vfs_symlink *link = malloc(sizeof(*link));
+	struct stat st;
+	char *target = malloc(PATH_MAX + 1), buf[8];
+
+	s->link_target = "../t";
+	assert_int_equal(ops->stat(&vfs_mnt, &p, true, &st, link), -VFS_ESYMLINK);
+	assert_int_equal(link->at, 0);
+	assert_string_equal(link->target, "../t");
+	/* an empty target is not followed (it would mean the link's own directory) */
+	s->link_target = "";
+	assert_int_equal(ops->stat(&vfs_mnt, &p, true, &st, link), -ENOENT);
+	assert_int_equal(ops->readlink(&vfs_mnt, &p, buf, sizeof(buf), link), 0);
+	/* PATH_MAX - 1 bytes is the longest target */
+	memset(target, 't', PATH_MAX);
+	target[PATH_MAX - 1] = '\0';
+	s->link_target = target;
+	assert_int_equal(ops->stat(&vfs_mnt, &p, true, &st, link), -VFS_ESYMLINK);
+	assert_int_equal(strlen(link->target), PATH_MAX - 1);
+	target[PATH_MAX - 1] = 't';
+	target[PATH_MAX] = '\0';
+	assert_int_equal(ops->stat(&vfs_mnt, &p, true, &st, link), -ENAMETOOLONG);
+	assert_int_equal(ops->readlink(&vfs_mnt, &p, buf, sizeof(buf), link), -ENAMETOOLONG);
+	assert_int_equal(vfs_fids(), 1);
+	ops->unmount(&vfs_mnt);
+	free(target);
+	free(link);
+}
+
+static void test_vfs_stat_sizes(void **state)
+{
+	(void)state;
+	struct script *s = vfs_script();
+	const struct vfs_fs_ops *ops = vfs_mount9();
+	struct vfs_path p = { .n = 1, .comp = { "f" } };
+	struct vfs_symlink *link = malloc(sizeof(*link));
+	struct stat st;
+	s->file_size = INT64_MAX;
+	assert_int_equal(ops->stat(&vfs_mnt, &p, true, &st, link), 0);
+	assert_true(st.st_size == INT64_MAX);
+	/* a size struct stat would hold as negative */
+	s->file_size = (uint64_t)INT64_MAX + 1;
+	assert_int_equal(ops->stat(&vfs_mnt, &p, true, &st, link), -EPROTO);
+	assert_int_equal(vfs_fids(), 1);
+	ops->unmount(&vfs_mnt);
+	free(link);
+}
+
+static void test_vfs_mount_options(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *opts;
+		int err;
+		uint32_t msize;
+	} cases[] = {
+		{ NULL, 0, 0 },
+		{ "", 0, 0 },
+		{ "msize=4096", 0, 4096 },
+		{ "msize=4294967295", 0, 4294967295u },
+		{ "msize=0004096", 0, 4096 },
+		{ "msize=4095", -EINVAL, 0 },
+		{ "msize=4294967296", -EINVAL, 0 },
+		{ "msize=99999999999999999999999", -EINVAL, 0 },
+		{ "msize=", -EINVAL, 0 },
+		{ "msize=8k", -EINVAL, 0 },
+		{ "msize=-8192", -EINVAL, 0 },
+		{ "msize=8192,trans=virtio", -EINVAL, 0 },
+		{ "trans=virtio", -EINVAL, 0 },
+		{ "msize", -EINVAL, 0 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint32_t msize = 12345;
+		assert_int_equal(p9fs_parse_options(cases[i].opts, &msize), cases[i].err);
+		if (!cases[i].err)
+			assert_int_equal(msize, cases[i].msize);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -754,6 +1115,13 @@ int main(void)
 		cmocka_unit_test(test_client_read_chunks),
 		cmocka_unit_test(test_client_write_chunks),
 		cmocka_unit_test(test_client_clunk_always_releases),
+		cmocka_unit_test(test_dirent_name_max),
+		cmocka_unit_test(test_dec_data_head_short),
+		cmocka_unit_test(test_client_reply_longer_than_posted),
+		cmocka_unit_test(test_vfs_getdents_name_max),
+		cmocka_unit_test(test_vfs_link_targets),
+		cmocka_unit_test(test_vfs_stat_sizes),
+		cmocka_unit_test(test_vfs_mount_options),
 	};
 	return cmocka_run_group_tests_name("p9", tests, NULL, NULL);
 }

@@ -55,7 +55,8 @@ $(UNIT_DIR)/test_pvh: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 $(UNIT_DIR)/test_xs_msg: $(call unit-kobj,xen/xs_msg.c)
 $(UNIT_DIR)/test_pv_start_info: $(call unit-kobj,xen/pv_start_info.c)
 $(UNIT_DIR)/test_runstate: $(call unit-kobj,xen/runstate_read.c)
-$(UNIT_DIR)/test_p9: $(call unit-kobj,9pfs/p9_msg.c 9pfs/p9_client.c)
+$(UNIT_DIR)/test_p9: $(call unit-kobj,9pfs/p9_msg.c 9pfs/p9_client.c 9pfs/p9_transport.c \
+	9pfs/p9_vfs.c)
 
 # The real Xen 9pfs data path against a simulated backend (sim_9pfront.c);
 # the host's <arch/irq.h> stand-in is forced in ahead of the real one.
@@ -119,7 +120,7 @@ unit-test: $(unit-bins)
 
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
 	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
-	xen/xs_msg.c xen/pv_start_info.c xen/runstate_read.c 9pfs/p9_msg.c 9pfs/p9_client.c $(sim-9pfront-src) $(sim-xs-src) $(virtq-src) $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
+	xen/xs_msg.c xen/pv_start_info.c xen/runstate_read.c 9pfs/p9_msg.c 9pfs/p9_client.c 9pfs/p9_transport.c 9pfs/p9_vfs.c $(sim-9pfront-src) $(sim-xs-src) $(virtq-src) $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
 
 include tests/fuzz/fuzz.mk

@@ -16,6 +16,15 @@
  * in the caller's buffer: the first P9_DATA_HDR_SIZE bytes (size, type, tag,
  * count) go to a small header buffer and are checked by p9_dec_data_head().
  *
+ * Bounds a server cannot exceed: a data count is at most what was asked, a
+ * walk returns at most one qid per name sent (and never more than 16), a
+ * directory entry's name is 1..P9_NAME_MAX bytes without '/' or NUL. A
+ * 9P2000.L server exports a Linux filesystem, whose names are at most 255
+ * bytes; a longer one is not a name but a forgery (it could not be given
+ * back to the server in a walk either), so it is -EPROTO like any other
+ * malformed entry. Link targets hold no NUL; their length is checked against
+ * the caller's buffer by the client (p9_readlink).
+ *
  * Used by 9pfs/p9_client.c in the guest and compiled as-is into the host
  * unit tests and the libFuzzer harness (tests/fuzz/fuzz_p9_msg.c).
  */
@@ -36,6 +45,7 @@
 #define P9_MAXWELEM	 16u
 #define P9_MIN_MSIZE	 4096u
 #define P9_MAX_ERRNO	 4095u
+#define P9_NAME_MAX	 255u /* the longest directory entry name: Linux's NAME_MAX */
 
 enum p9_type {
 	P9_TLERROR = 6,
@@ -213,7 +223,8 @@ int p9_dec_reply(const uint8_t *msg, uint32_t len, uint8_t ttype, uint16_t tag, 
  * Checks the head of an Rread/Rreaddir (@ttype is TREAD or TREADDIR) whose
  * @received bytes were split: the first P9_DATA_HDR_SIZE in @head, the
  * payload elsewhere. An Rlerror arrives whole in @head (it is 11 bytes too).
- * On success *@count is the payload length, at most @max_count.
+ * On success *@count is the payload length, at most @max_count. Fewer than
+ * P9_DATA_HDR_SIZE bytes received is -EPROTO, whatever @head holds.
  */
 int p9_dec_data_head(const uint8_t head[P9_DATA_HDR_SIZE], uint32_t received, uint8_t ttype,
 		     uint16_t tag, uint32_t max_count, uint32_t *count);
@@ -221,7 +232,8 @@ int p9_dec_data_head(const uint8_t head[P9_DATA_HDR_SIZE], uint32_t received, ui
 /*
  * Steps through Rreaddir data: decodes the entry at *@pos into @d and
  * advances *@pos. Returns 1 for an entry, 0 at the end, -EPROTO for a
- * truncated entry or a name that is empty or holds '/' or NUL.
+ * truncated entry or a name that is empty, longer than P9_NAME_MAX or holds
+ * '/' or NUL (*@pos then stays at that entry).
  */
 int p9_dirent_next(const uint8_t *data, uint32_t len, uint32_t *pos, struct p9_dirent *d);
 
