@@ -33,7 +33,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS := $(HOST_CFLAGS) $(FUZZ_SAN)
 
 # target:max_len (bytes) of each input.
-fuzz-targets := p9_msg:9000 xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000 9pfront:8192 xenstore:8192 virtq:4097
+fuzz-targets := p9_msg:9000 xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000 9pfront:8192 xenstore:8192 virtq:4097 \
+	p9_client:4096 p9_vfs:4096
 fuzz-names := $(foreach t,$(fuzz-targets),$(firstword $(subst :, ,$(t))))
 fuzz-bins := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(fuzz-names))
 
@@ -55,6 +56,12 @@ $(FUZZ_DIR)/fuzz_xenstore: $(call fuzz-kobj,$(sim-xs-src) xen/xring.c xen/xs_msg
 $(FUZZ_DIR)/fuzz_xs_msg: $(call fuzz-kobj,xen/xs_msg.c)
 $(FUZZ_DIR)/fuzz_cmdline: $(call fuzz-kobj,kernel/cmdline.c)
 $(FUZZ_DIR)/fuzz_p9_msg: $(call fuzz-kobj,9pfs/p9_msg.c)
+# The 9P client and the "9p" filesystem type against the hostile server of p9_server.c.
+fuzz-p9-src := 9pfs/p9_msg.c 9pfs/p9_client.c tests/fuzz/p9_server.c
+# The server is the harness, not the code under test: no coverage feedback from it.
+FUZZ_DEFS-tests/fuzz/p9_server.c := -fno-sanitize=fuzzer-no-link
+$(FUZZ_DIR)/fuzz_p9_client: $(call fuzz-kobj,$(fuzz-p9-src))
+$(FUZZ_DIR)/fuzz_p9_vfs: $(call fuzz-kobj,$(fuzz-p9-src) 9pfs/p9_transport.c 9pfs/p9_vfs.c)
 $(FUZZ_DIR)/fuzz_pvh: $(call fuzz-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 # The kvm virtqueues against a device the input scripts.
 FUZZ_DEFS-tests/fuzz/fuzz_virtq.c := -Ikvm
@@ -133,4 +140,5 @@ fuzz-run: $(FUZZ_DIR)/fuzz_$(FUZZ_TARGET)
 	$(Q)$< $(FUZZ_ARGS)
 
 -include $(patsubst %,$(FUZZ_DIR)/obj/%.d,$(patsubst %,tests/fuzz/fuzz_%.c,$(fuzz-names)) \
-	xen/xs_msg.c 9pfs/p9_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c $(fuzz-prof-src) $(fuzz-unwind-src) kvm/virtq.c)
+	xen/xs_msg.c 9pfs/p9_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c $(fuzz-prof-src) $(fuzz-unwind-src) kvm/virtq.c \
+	$(fuzz-p9-src) 9pfs/p9_transport.c 9pfs/p9_vfs.c)
