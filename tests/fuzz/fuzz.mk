@@ -32,9 +32,10 @@ FUZZ_SMOKE_SEED ?= 1
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(HOST_CFLAGS) $(FUZZ_SAN)
 
-# target:max_len (bytes) of each input.
-fuzz-targets := p9_msg:9000 xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000 9pfront:8192 xenstore:8192 virtq:4097 \
-	p9_client:4096 p9_vfs:4096
+# target:max_len (bytes) of each input[:runs in fuzz-smoke, when not FUZZ_SMOKE_RUNS:
+# for harnesses whose inputs run whole simulated sessions].
+fuzz-targets := p9_msg:9000 xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000 9pfront:8192:20000 xenstore:8192:10000 virtq:4097 \
+	p9_client:4096:30000 p9_vfs:4096:30000
 fuzz-names := $(foreach t,$(fuzz-targets),$(firstword $(subst :, ,$(t))))
 fuzz-bins := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(fuzz-names))
 
@@ -106,7 +107,8 @@ $(fuzz-bins): $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.c.o
 # each, and fails if any failed.
 define fuzz-each
 printf '%s\n' $(fuzz-targets) | tr ':' ' ' | \
-	xargs -P $(or $(3),1) -n 2 sh -c 'tests/fuzz/run-one $(FUZZ_DIR) "$$0" "$$1" $(2) $(1) || \
+	FUZZ_SMOKE_RUNS=$(FUZZ_SMOKE_RUNS) xargs -P $(or $(3),1) -L 1 sh -c \
+		'tests/fuzz/run-one $(FUZZ_DIR) "$$0" "$$1" "$${2:--}" $(2) $(1) || \
 		echo "$$0" >> $(2).failed' ; \
 if [ -s $(2).failed ]; then echo "fuzz FAILED:" $$(cat $(2).failed); rm -f $(2).failed; exit 1; fi
 endef
@@ -116,7 +118,7 @@ endef
 # the code compares pointers, which ASLR changes from run to run).
 fuzz-smoke: $(fuzz-bins)
 	$(Q)rm -rf $(FUZZ_DIR)/smoke $(FUZZ_DIR)/smoke.failed
-	$(Q)$(call fuzz-each,-seed=$(FUZZ_SMOKE_SEED) -runs=$(FUZZ_SMOKE_RUNS) -reload=0 \
+	$(Q)$(call fuzz-each,-seed=$(FUZZ_SMOKE_SEED) -runs=@RUNS@ -reload=0 \
 		-use_cmp=0,$(FUZZ_DIR)/smoke)
 
 fuzz: $(fuzz-bins)
