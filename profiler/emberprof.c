@@ -207,12 +207,13 @@ static int cmd_record(const struct cli *c, bool top)
 		return fail(prof_error()); /* nothing recorded: just the reason */
 	fprintf(stderr,
 		"%semberprof: %llu samples in %.1f s (%.0f/s), %llu missed deadlines, "
-		"%llu truncated, %llu unmapped stacks, %llu errors -> %s\n",
+		"%llu truncated, %llu unmapped stacks, %llu skipped vCPU samples, %llu errors -> "
+		"%s\n",
 		c->quiet && !top ? "" : "\n", (unsigned long long)sum.samples, sum.elapsed_ns / 1e9,
 		sum.elapsed_ns ? sum.samples / (sum.elapsed_ns / 1e9) : 0.0,
 		(unsigned long long)sum.missed_deadlines, (unsigned long long)sum.truncated,
-		(unsigned long long)sum.unmapped, (unsigned long long)sum.errors,
-		o.out ? o.out : "(no file)");
+		(unsigned long long)sum.unmapped, (unsigned long long)sum.skipped,
+		(unsigned long long)sum.errors, o.out ? o.out : "(no file)");
 	if (c->verbose && sum.samples)
 		fprintf(stderr,
 			"emberprof: per sample: pause %.1f us, registers %.1f us, walk %.1f us, "

@@ -28,7 +28,12 @@ const char *prof_error(void);
 /* The registers an unwinder needs (x86_64). */
 struct prof_regs {
 	uint64_t rip, rsp, rbp;
-	uint64_t cr3; /* page-table root: translation caches are keyed on it */
+	/*
+	 * Page-table root (the top table's physical address) the vCPU
+	 * translates with; 0 when paging is off (virtual == physical).
+	 * Translation caches are keyed on it.
+	 */
+	uint64_t cr3;
 	bool kernel_mode;
 };
 
@@ -41,7 +46,9 @@ struct prof_target_ops {
 	/* Stops / restarts every vCPU (a consistent view for one sample). */
 	int (*pause)(void *t);
 	int (*unpause)(void *t);
+	/* vCPUs 0..n-1 may exist; some may not be up (get_regs fails for them). */
 	int (*nr_vcpus)(void *t);
+	/* @vcpu's registers, of the paused guest. 0, or -errno with a reason. */
 	int (*get_regs)(void *t, int vcpu, struct prof_regs *regs);
 	/*
 	 * Copies guest virtual memory [@va, @va+@len) as @vcpu sees it (with
@@ -135,7 +142,9 @@ void prof_symbols_close(struct prof_symbols *s);
  * A profile keeps raw addresses, so it can be symbolized again later.
  * Layout (little-endian): "EMBERPRF", u32 version, u32 header size, the
  * header, then records {u32 type, u32 length, payload}: samples, and one
- * summary that must come last (a file without it is truncated).
+ * summary that must come last (a file without it is truncated). Version 2
+ * added `skipped` to the summary; version 1 files (no such field, read as 0)
+ * are still read.
  */
 #define PROF_THREAD_NAME 24
 
@@ -156,9 +165,11 @@ struct prof_sample {
 	struct prof_stack stack;
 };
 
+/* A recording's counts; the file holds them in this order. */
 struct prof_summary {
 	uint64_t samples, missed_deadlines, truncated, unmapped, errors;
 	uint64_t elapsed_ns;
+	uint64_t skipped; /* (tick, vCPU) pairs not sampled: the vCPU was unreadable */
 };
 
 struct prof_writer;

@@ -14,11 +14,13 @@
 #include "prof.h"
 
 #define MAGIC	     "EMBERPRF"
-#define VERSION	     1u
+#define VERSION	     2u
 #define REC_SAMPLE   1u
 #define REC_SUMMARY  2u
 #define SAMPLE_FIXED (8 + 4 + 2 + 2 + PROF_THREAD_NAME) /* before the pcs */
-#define SUMMARY_SIZE (6 * 8)
+#define SUMMARY_SIZE (7 * 8)
+#define SUMMARY_V1   (6 * 8) /* version 1: no `skipped` */
+_Static_assert(sizeof(struct prof_summary) == SUMMARY_SIZE, "the summary is written as it is");
 
 struct prof_writer {
 	FILE *f;
@@ -30,6 +32,7 @@ struct prof_reader {
 	char path[256];
 	long offset;
 	bool ended;
+	uint32_t summary_size; /* what this file's version writes */
 	struct prof_summary summary;
 };
 
@@ -120,8 +123,9 @@ int prof_reader_open(const char *path, struct prof_reader **out, struct prof_fil
 		err = prof_fail(EPROTO, "%s: not an emberprof profile", path);
 	err = err ?: get(r, &version, 4, "header");
 	err = err ?: get(r, &size, 4, "header");
-	if (!err && (version != VERSION || size != sizeof(*h)))
+	if (!err && (version < 1 || version > VERSION || size != sizeof(*h)))
 		err = prof_fail(EPROTO, "%s: profile version %u not supported", path, version);
+	r->summary_size = version == 1 ? SUMMARY_V1 : SUMMARY_SIZE;
 	err = err ?: get(r, h, sizeof(*h), "header");
 	if (!err) { /* strings must be terminated before anyone prints them */
 		h->target[sizeof(h->target) - 1] = h->elf[sizeof(h->elf) - 1] = '\0';
@@ -166,9 +170,9 @@ int prof_reader_next(struct prof_reader *r, struct prof_sample *s)
 	r->offset += sizeof(rec);
 	if (rec[0] == REC_SAMPLE)
 		return read_sample(r, rec[1], s);
-	if (rec[0] != REC_SUMMARY || rec[1] != SUMMARY_SIZE)
+	if (rec[0] != REC_SUMMARY || rec[1] != r->summary_size)
 		return prof_fail(EPROTO, "%s: corrupt record at offset %ld", r->path, r->offset);
-	int err = get(r, &r->summary, SUMMARY_SIZE, "summary");
+	int err = get(r, &r->summary, r->summary_size, "summary");
 	if (err)
 		return err;
 	if (fgetc(r->f) != EOF)

@@ -2,7 +2,7 @@
 # emberprof, the host-side profiler (C11 + elfutils), into build/tools/.
 PROF_SRC := emberprof.c errors.c prof_file.c record.c resolve.c symbols.c unwind_fp.c unwind_dwarf.c \
 	target_snapshot.c target_qemu.c target_xen.c stacks.c folded.c report.c flame.c speedscope.c text.c \
-	pprof.c
+	pprof.c xlate.c vcpus.c debug_info.c
 PROF_OBJ := $(patsubst %.c,$(BUILD_ROOT)/profiler/%.o,$(PROF_SRC))
 
 host-tools += $(TOOLS)/emberprof

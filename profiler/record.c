@@ -10,6 +10,12 @@
  * starts a whole period late counts as a missed deadline. Before sampling, the ELF's
  * build-id is compared with the one in guest memory, so addresses are never
  * symbolized against the wrong image.
+ *
+ * A vCPU whose registers cannot be read (one the guest never brought up, or
+ * took offline) is skipped and looked at again now and then (vcpus.h), with
+ * a one-line note the first time; the recording goes on with the others.
+ * Only a tick in which no vCPU at all could be read ends it: the guest has
+ * gone (a normal end) or something is wrong (an error).
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,9 +23,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "debug_info.h"
 #include "prof.h"
 #include "record.h"
-#include <ember/prof_abi.h>
+#include "vcpus.h"
 
 static volatile sig_atomic_t interrupted;
 static bool dwarf_falls_back; /* --unwind auto */
@@ -56,40 +63,6 @@ static int check_build_id(struct prof_target *t, struct prof_symbols *syms,
 	return 0;
 }
 
-/* Finds ember_debug_info in the guest; false when the guest has none. */
-static bool load_debug_info(struct prof_target *t, struct prof_symbols *syms,
-			    const struct prof_regs *regs, struct ember_debug_info *info)
-{
-	uint64_t addr = prof_symbols_address(syms, "ember_debug_info");
-	return addr &&
-	       t->ops->read_mem(t->priv, regs, addr, info, sizeof(*info)) ==
-		       (ssize_t)sizeof(*info) &&
-	       info->magic == EMBER_DEBUG_MAGIC && info->version >= EMBER_DEBUG_VERSION &&
-	       info->name_size >= 2 && info->name_size <= 256;
-}
-
-static void name_thread(struct prof_target *t, const struct ember_debug_info *info,
-			const struct prof_regs *regs, struct prof_sample *s)
-{
-	uint64_t cur = 0;
-	char name[256];
-	s->thread[0] = '\0';
-	if (!info || t->ops->read_mem(t->priv, regs, info->current_addr, &cur, 8) != 8 || !cur)
-		return;
-	if (cur == info->idle_thread)
-		s->flags |= PROF_STACK_IDLE;
-	if (t->ops->read_mem(t->priv, regs, cur + info->name_offset, name, info->name_size) !=
-	    (ssize_t)info->name_size)
-		return;
-	size_t n = 0;
-	while (n + 1 < PROF_THREAD_NAME && n < info->name_size && name[n] >= 0x20 && name[n] < 0x7f)
-		n++;
-	if (n < info->name_size && name[n] != '\0')
-		return; /* not a NUL-terminated printable name: hostile or torn */
-	memcpy(s->thread, name, n);
-	s->thread[n] = '\0';
-}
-
 static void unwind(struct prof_target *t, struct prof_dwarf *dwarf, const struct prof_regs *regs,
 		   struct prof_stack *st)
 {
@@ -102,7 +75,6 @@ static void unwind(struct prof_target *t, struct prof_dwarf *dwarf, const struct
 		prof_unwind_fp(t, regs, st);
 }
 
-/* One tick: every vCPU of the paused guest into the profile. */
 /* Adds the time since *@mark to *@phase and moves the mark. */
 static void lap(uint64_t *phase, uint64_t *mark)
 {
@@ -111,39 +83,79 @@ static void lap(uint64_t *phase, uint64_t *mark)
 	*mark = now;
 }
 
-static int sample_once(struct prof_target *t, struct prof_dwarf *dwarf,
-		       const struct ember_debug_info *info, struct prof_writer *w, uint64_t time_ns,
-		       const struct prof_record_opts *o, struct prof_phases *ph,
+/* What one tick works with, besides the target. */
+struct tick_ctx {
+	struct prof_dwarf *dwarf;
+	const struct ember_debug_info *info; /* NULL: threads are not named */
+	struct prof_writer *w;
+	const struct prof_record_opts *o;
+	struct prof_vcpus vcpus;
+	struct prof_phases ph;
+	uint64_t tick; /* ticks taken so far */
+};
+
+/* Samples the vCPU of @regs (read at @time_ns) into the profile. 0 or -errno. */
+static int sample_vcpu(struct prof_target *t, struct tick_ctx *c, int vcpu,
+		       const struct prof_regs *regs, uint64_t time_ns, struct prof_summary *sum)
+{
+	struct prof_sample s = { .time_ns = time_ns, .vcpu = (uint16_t)vcpu };
+	sum->samples++;
+	if (c->o->bare)
+		return 0;
+	unwind(t, c->dwarf, regs, &s.stack);
+	prof_debug_info_thread(t, c->info, regs, &s);
+	s.flags |= s.stack.flags;
+	sum->truncated += !!(s.flags & PROF_STACK_TRUNCATED);
+	sum->unmapped += !!(s.flags & PROF_STACK_UNMAPPED);
+	if (c->o->on_sample)
+		c->o->on_sample(&s, c->o->arg);
+	return c->w ? prof_writer_sample(c->w, &s) : 0;
+}
+
+/* Notes the first failure of @vcpu (its reason is prof_error()'s). */
+static void say_skipped(const struct tick_ctx *c, int vcpu)
+{
+	fprintf(stderr,
+		"%semberprof: skipping vCPU %d (%s); looking again every %d samples at most\n",
+		c->o->quiet ? "" : "\n", vcpu, prof_error(), PROF_VCPU_REPROBE_MAX);
+}
+
+/*
+ * One tick: every readable vCPU of the paused guest into the profile. An
+ * unreadable vCPU is skipped; -errno when none could be read, or on a write
+ * error.
+ */
+static int sample_once(struct prof_target *t, struct tick_ctx *c, uint64_t time_ns,
 		       struct prof_summary *sum)
 {
 	uint64_t mark = now_ns(CLOCK_MONOTONIC);
-	int err = t->ops->pause(t->priv);
+	int err = t->ops->pause(t->priv), read = 0, failed = 0;
 	if (err)
 		return err;
-	lap(&ph->pause, &mark);
+	lap(&c->ph.pause, &mark);
 	int n = t->ops->nr_vcpus(t->priv);
-	for (int v = 0; v < n && !err; v++) {
+	for (int v = 0; v < n && (unsigned)v < c->vcpus.nr && !err; v++) {
 		struct prof_regs regs;
-		struct prof_sample s = { .time_ns = time_ns, .vcpu = (uint16_t)v };
-		err = t->ops->get_regs(t->priv, v, &regs);
-		lap(&ph->regs, &mark);
-		if (err)
-			break;
-		sum->samples++;
-		if (o->bare)
+		if (!prof_vcpus_due(&c->vcpus, (unsigned)v, c->tick))
 			continue;
-		unwind(t, dwarf, &regs, &s.stack);
-		name_thread(t, info, &regs, &s);
-		s.flags |= s.stack.flags;
-		sum->truncated += !!(s.flags & PROF_STACK_TRUNCATED);
-		sum->unmapped += !!(s.flags & PROF_STACK_UNMAPPED);
-		if (o->on_sample)
-			o->on_sample(&s, o->arg);
-		err = w ? prof_writer_sample(w, &s) : 0;
-		lap(&ph->walk, &mark);
+		int rerr = t->ops->get_regs(t->priv, v, &regs);
+		lap(&c->ph.regs, &mark);
+		if (prof_vcpus_report(&c->vcpus, (unsigned)v, c->tick, rerr))
+			say_skipped(c, v);
+		if (rerr) {
+			failed = rerr;
+			continue;
+		}
+		read++;
+		err = sample_vcpu(t, c, v, &regs, time_ns, sum);
+		lap(&c->ph.walk, &mark);
 	}
+	c->tick++;
+	sum->skipped = c->vcpus.skipped;
+	if (!err && !read && failed)
+		err = failed; /* no vCPU could be read: the guest is gone, or broken */
 	int err2 = t->ops->unpause(t->priv);
-	lap(&ph->unpause, &mark);
+	lap(&c->ph.unpause, &mark);
 	return err ?: err2;
 }
 
@@ -164,58 +176,98 @@ static void sleep_until(uint64_t deadline)
 		;
 }
 
-int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *target_desc,
-		const char *elf, const struct prof_record_opts *o, struct prof_summary *sum)
+static void fill_header(struct prof_file_header *h, struct prof_symbols *syms,
+			const char *target_desc, const char *elf, const struct prof_record_opts *o)
 {
-	struct prof_regs regs;
-	struct ember_debug_info info;
-	struct prof_file_header h = { .period_ns = (uint64_t)(1e9 / o->hz),
-				      .start_ns = now_ns(CLOCK_REALTIME) };
-	memset(sum, 0, sizeof(*sum));
-	snprintf(h.target, sizeof(h.target), "%s", target_desc);
-	snprintf(h.elf, sizeof(h.elf), "%s", elf);
 	const uint8_t *id;
 	size_t idlen;
+	*h = (struct prof_file_header){ .period_ns = (uint64_t)(1e9 / o->hz),
+					.start_ns = now_ns(CLOCK_REALTIME) };
+	snprintf(h->target, sizeof(h->target), "%s", target_desc);
+	snprintf(h->elf, sizeof(h->elf), "%s", elf);
 	prof_symbols_build_id(syms, &id, &idlen);
-	h.build_id_len = (uint8_t)(idlen <= sizeof(h.build_id) ? idlen : 0);
-	if (h.build_id_len)
-		memcpy(h.build_id, id, idlen);
+	h->build_id_len = (uint8_t)(idlen <= sizeof(h->build_id) ? idlen : 0);
+	if (h->build_id_len)
+		memcpy(h->build_id, id, idlen);
+}
 
+/*
+ * Before the first tick: the build-id and ember_debug_info, read through
+ * vCPU 0 (the one every guest runs), then the unwinder, the profile file and
+ * the vCPU table. 0, or -errno with everything set up released.
+ */
+static int prepare(struct prof_target *t, struct prof_symbols *syms,
+		   const struct prof_file_header *h, struct ember_debug_info *info,
+		   struct tick_ctx *c)
+{
+	struct prof_regs regs;
 	int err = t->ops->pause(t->priv);
 	err = err ?: t->ops->get_regs(t->priv, 0, &regs);
 	err = err ?: check_build_id(t, syms, &regs);
-	bool named = !err && load_debug_info(t, syms, &regs, &info);
+	bool named =
+		!err && prof_debug_info_load(t, &regs,
+					     prof_symbols_address(syms, "ember_debug_info"), info);
 	int err2 = t->ops->unpause(t->priv);
 	err = err ?: err2;
-	struct prof_dwarf *dwarf = NULL;
-	if (!err && o->unwind != PROF_UNWIND_FP)
-		err = prof_dwarf_open(syms, &dwarf);
-	dwarf_falls_back = o->unwind == PROF_UNWIND_AUTO;
-	struct prof_writer *w = NULL;
-	if (o->out)
-		err = err ?: prof_writer_open(o->out, &h, &w);
+	c->info = named ? info : NULL;
+	int nr = err ? 0 : t->ops->nr_vcpus(t->priv);
+	err = err ?: prof_vcpus_init(&c->vcpus, nr > 0 ? (unsigned)nr : 0);
+	if (!err && c->o->unwind != PROF_UNWIND_FP)
+		err = prof_dwarf_open(syms, &c->dwarf);
+	dwarf_falls_back = c->o->unwind == PROF_UNWIND_AUTO;
+	if (!err && c->o->out)
+		err = prof_writer_open(c->o->out, h, &c->w); /* last: nothing to undo after it */
 	if (err) {
-		prof_dwarf_close(dwarf);
-		return err;
+		prof_dwarf_close(c->dwarf);
+		prof_vcpus_free(&c->vcpus);
 	}
+	return err;
+}
 
-	signal(SIGINT, on_sigint);
+/* Whether to stop after a tick at @now (the guest is gone); says why. */
+static bool guest_stopped(struct prof_target *t, const struct prof_record_opts *o, uint64_t now,
+			  uint64_t *last_alive)
+{
+	if (now - *last_alive < 200000000ull)
+		return false;
+	*last_alive = now;
+	if (t->ops->alive(t->priv))
+		return false;
+	fprintf(stderr, "%semberprof: the guest stopped running; stopping\n", o->quiet ? "" : "\n");
+	return true;
+}
+
+static void progress(const struct prof_record_opts *o, const struct prof_summary *sum)
+{
+	if (o->on_second)
+		o->on_second(sum, o->arg);
+	else if (!o->quiet)
+		fprintf(stderr, "\remberprof: %llu samples, %llu missed deadlines",
+			(unsigned long long)sum->samples,
+			(unsigned long long)sum->missed_deadlines);
+}
+
+/* The ticks, until the time or sample budget is spent, SIGINT or the guest ends. */
+static int run(struct prof_target *t, struct tick_ctx *c, uint64_t period, struct prof_summary *sum)
+{
+	const struct prof_record_opts *o = c->o;
 	uint64_t start = now_ns(CLOCK_MONOTONIC), next = start, last_report = start;
 	uint64_t rng = 0x9e3779b97f4a7c15ull, last_alive = start;
-	struct prof_phases phases = { 0 };
 	uint64_t end = start + (uint64_t)(o->seconds * 1e9);
+	int err = 0;
+	signal(SIGINT, on_sigint);
 	while (!interrupted && next < end && (!o->max_samples || sum->samples < o->max_samples)) {
 		uint64_t now = now_ns(CLOCK_MONOTONIC);
 		if (now < next) { /* never sleep for a past deadline: ~0.4 ms in dom0 here */
 			sleep_until(next);
 			now = now_ns(CLOCK_MONOTONIC);
 		}
-		if (now >= next + h.period_ns) { /* a whole period late: skip the lost ticks */
-			uint64_t lost = (now - next) / h.period_ns;
+		if (now >= next + period) { /* a whole period late: skip the lost ticks */
+			uint64_t lost = (now - next) / period;
 			sum->missed_deadlines += lost;
-			next += lost * h.period_ns;
+			next += lost * period;
 		}
-		err = sample_once(t, dwarf, named ? &info : NULL, w, now - start, o, &phases, sum);
+		err = sample_once(t, c, now - start, sum);
 		if (err) {
 			if (!t->ops->alive(t->priv))
 				err = 0,
@@ -224,30 +276,34 @@ int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *ta
 				sum->errors++;
 			break;
 		}
-		next += jittered(h.period_ns, &rng);
-		if (now - last_alive >= 200000000ull) { /* a guest that shut down ends it */
-			last_alive = now;
-			if (!t->ops->alive(t->priv)) {
-				fprintf(stderr,
-					"%semberprof: the guest stopped running; stopping\n",
-					o->quiet ? "" : "\n");
-				break;
-			}
-		}
+		next += jittered(period, &rng);
+		if (guest_stopped(t, o, now, &last_alive))
+			break;
 		if (now - last_report >= 1000000000ull) {
-			if (o->on_second)
-				o->on_second(sum, o->arg);
-			else if (!o->quiet)
-				fprintf(stderr, "\remberprof: %llu samples, %llu missed deadlines",
-					(unsigned long long)sum->samples,
-					(unsigned long long)sum->missed_deadlines);
+			progress(o, sum);
 			last_report = now;
 		}
 	}
 	sum->elapsed_ns = now_ns(CLOCK_MONOTONIC) - start;
+	return err;
+}
+
+int prof_record(struct prof_target *t, struct prof_symbols *syms, const char *target_desc,
+		const char *elf, const struct prof_record_opts *o, struct prof_summary *sum)
+{
+	struct ember_debug_info info;
+	struct prof_file_header h;
+	struct tick_ctx c = { .o = o };
+	memset(sum, 0, sizeof(*sum));
+	fill_header(&h, syms, target_desc, elf, o);
+	int err = prepare(t, syms, &h, &info, &c);
+	if (err)
+		return err;
+	err = run(t, &c, h.period_ns, sum);
 	if (o->phases)
-		*o->phases = phases;
-	prof_dwarf_close(dwarf);
-	int cerr = w ? prof_writer_close(w, sum) : 0;
+		*o->phases = c.ph;
+	prof_dwarf_close(c.dwarf);
+	prof_vcpus_free(&c.vcpus);
+	int cerr = c.w ? prof_writer_close(c.w, sum) : 0;
 	return err ?: cerr;
 }

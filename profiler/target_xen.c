@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * The Xen target: a guest domain seen from dom0 through libxenctrl (pause,
- * vCPU context, address translation) and libxenforeignmemory (reading guest
+ * The Xen target: a guest domain seen from dom0 through libxenctrl and
+ * libxencall (pause, vCPU context) and libxenforeignmemory (reading guest
  * frames).
  *
- * Caches. Translating a guest address walks the guest's page tables
- * (xc_translate_foreign_address) and mapping a frame is a hypercall, both
- * far dearer than the walk itself, so both are cached across samples:
- * translations per (page-table root, virtual page), frame mappings per frame.
- * The translation cache is dropped whenever a vCPU shows a page-table root
- * other than the one it was filled under, so a changed address space is never
- * read through stale translations; frame mappings stay valid (a frame's
- * contents are live, whatever maps it). Both caches are bounded and simply
- * emptied when full.
+ * Memory. read_mem walks the guest's page tables itself (xlate.c), from the
+ * page-table root of the vCPU whose registers it is given, reading the
+ * tables through the same frame mappings as the data. Mapping a frame is a
+ * hypercall, so mappings are cached across samples, per frame (a frame's
+ * contents are live, whatever maps it). Translations are cached too, keyed on
+ * (root, virtual page), but only until the guest runs again: the cache is
+ * flushed at every pause and unpause, so neither another vCPU's address
+ * space nor page tables the guest changed since are ever read through a
+ * stale translation. With the frames mapped, a walk costs four memory reads.
+ * Both caches are bounded (a slot is simply reused).
  *
  * The three calls every sample makes (pause, read a vCPU's context, unpause)
  * go straight to the domctl hypercall through libxencall, with the domctl
@@ -35,13 +36,12 @@
 
 #include "prof.h"
 #include "target_xen.h"
+#include "xlate.h"
 
-#define PAGE	    4096ull
+#define PAGE	    PROF_PAGE
 #define CACHE_SLOTS 4096 /* power of two */
-
-struct xlate {
-	uint64_t vpage, frame; /* frame 0: empty slot */
-};
+#define CR0_PG	    (1ull << 31)
+#define CR4_LA57    (1ull << 12)
 
 struct mapping {
 	uint64_t frame;
@@ -57,8 +57,7 @@ struct xen_target {
 	uint32_t domid;
 	int nr_vcpus;
 	bool hvm;
-	uint64_t cache_cr3; /* translations below were made under this root */
-	struct xlate xlate[CACHE_SLOTS];
+	struct prof_xlate_cache xlate; /* flushed at every pause and unpause */
 	struct mapping maps[CACHE_SLOTS];
 };
 
@@ -74,23 +73,6 @@ static void drop_mappings(struct xen_target *x)
 			xenforeignmemory_unmap(x->fmem, x->maps[i].ptr, 1);
 		x->maps[i] = (struct mapping){ 0, NULL };
 	}
-}
-
-/* Guest frame of @va under @regs (cached), or 0. */
-static uint64_t translate(struct xen_target *x, const struct prof_regs *regs, uint64_t va)
-{
-	if (regs->cr3 != x->cache_cr3) {
-		memset(x->xlate, 0, sizeof(x->xlate));
-		x->cache_cr3 = regs->cr3;
-	}
-	uint64_t vpage = va / PAGE;
-	struct xlate *e = &x->xlate[slot(vpage)];
-	if (e->frame && e->vpage == vpage)
-		return e->frame;
-	unsigned long frame = xc_translate_foreign_address(x->xch, x->domid, 0, va);
-	if (frame)
-		*e = (struct xlate){ vpage, frame };
-	return frame;
 }
 
 static const uint8_t *map_frame(struct xen_target *x, uint64_t frame)
@@ -113,17 +95,44 @@ static const uint8_t *map_frame(struct xen_target *x, uint64_t frame)
 	return p;
 }
 
+/* prof_read_pte_fn: one page-table entry, through the frame mappings. */
+static int read_pte(void *arg, uint64_t pa, uint64_t *pte)
+{
+	const uint8_t *page = map_frame(arg, pa / PAGE);
+	if (!page)
+		return -EFAULT;
+	memcpy(pte, page + pa % PAGE, 8);
+	return 0;
+}
+
+/* The frame holding @va as @regs's vCPU sees it, or -EFAULT when @va is unmapped. */
+static int translate(struct xen_target *x, const struct prof_regs *regs, uint64_t va,
+		     uint64_t *frame)
+{
+	uint64_t vpage = va / PAGE, pa, span;
+	if (!regs->cr3) { /* paging off: virtual == physical */
+		*frame = vpage;
+		return 0;
+	}
+	if (prof_xlate_lookup(&x->xlate, regs->cr3, vpage, frame))
+		return 0;
+	if (prof_x86_walk(regs->cr3, va, read_pte, x, &pa, &span))
+		return -EFAULT;
+	*frame = pa / PAGE;
+	prof_xlate_insert(&x->xlate, regs->cr3, vpage, *frame);
+	return 0;
+}
+
 static ssize_t xen_read_mem(void *t, const struct prof_regs *regs, uint64_t va, void *buf,
 			    size_t len)
 {
 	struct xen_target *x = t;
 	uint8_t *out = buf;
 	for (size_t done = 0; done < len;) {
-		uint64_t a = va + done;
+		uint64_t a = va + done, frame;
 		if (a < va)
 			return -EFAULT; /* wraps around the address space */
-		uint64_t frame = translate(x, regs, a);
-		const uint8_t *page = frame ? map_frame(x, frame) : NULL;
+		const uint8_t *page = translate(x, regs, a, &frame) ? NULL : map_frame(x, frame);
 		if (!page)
 			return -EFAULT;
 		size_t off = a % PAGE, n = PAGE - off;
@@ -147,6 +156,7 @@ static int domctl(struct xen_target *x, uint32_t cmd)
 static int xen_pause(void *t)
 {
 	struct xen_target *x = t;
+	prof_xlate_flush(&x->xlate);
 	int rc = x->call ? domctl(x, XEN_DOMCTL_pausedomain) : xc_domain_pause(x->xch, x->domid);
 	return rc ? prof_fail(errno, "cannot pause domain %u: %s", x->domid, strerror(errno)) : 0;
 }
@@ -154,6 +164,7 @@ static int xen_pause(void *t)
 static int xen_unpause(void *t)
 {
 	struct xen_target *x = t;
+	prof_xlate_flush(&x->xlate);
 	int rc =
 		x->call ? domctl(x, XEN_DOMCTL_unpausedomain) : xc_domain_unpause(x->xch, x->domid);
 	return rc ? prof_fail(errno, "cannot unpause domain %u: %s", x->domid, strerror(errno)) : 0;
@@ -174,19 +185,51 @@ static int read_context(struct xen_target *x, int vcpu)
 	return domctl(x, XEN_DOMCTL_getvcpucontext);
 }
 
+/*
+ * The page-table root a vCPU translates with: 0 when paging is off (HVM/PVH
+ * early boot: virtual == physical). PV: an MFN in Xen's cr3 encoding, in
+ * ctrlreg[3] the kernel's table, in ctrlreg[1] the user one (0 if none),
+ * used when the vCPU is not in kernel mode. -ENOTSUP for 5-level paging.
+ */
+static int page_root(const struct xen_target *x, const vcpu_guest_context_x86_64_t *c,
+		     uint64_t *root)
+{
+	if (!x->hvm) {
+		bool user = !(c->flags & VGCF_in_kernel) && c->ctrlreg[1];
+		*root = (uint64_t)xen_cr3_to_pfn(c->ctrlreg[user ? 1 : 3]) << 12;
+		return 0;
+	}
+	if (c->ctrlreg[4] & CR4_LA57)
+		return -ENOTSUP;
+	*root = (c->ctrlreg[0] & CR0_PG) ? c->ctrlreg[3] & PROF_PTE_ADDR : 0;
+	return 0;
+}
+
 static int xen_get_regs(void *t, int vcpu, struct prof_regs *regs)
 {
 	struct xen_target *x = t;
-	if (read_context(x, vcpu))
-		return prof_fail(errno, "cannot read vCPU %d of domain %u: %s", vcpu, x->domid,
-				 strerror(errno));
+	if (vcpu < 0 || vcpu >= x->nr_vcpus)
+		return prof_fail(EINVAL, "domain %u has no vCPU %d", x->domid, vcpu);
+	if (read_context(x, vcpu)) {
+		int err = errno;
+		if (err == ENODATA) /* Xen's answer for a vCPU the guest never started */
+			return prof_fail(err, "vCPU %d of domain %u is not up", vcpu, x->domid);
+		return prof_fail(err, "cannot read vCPU %d of domain %u: %s", vcpu, x->domid,
+				 strerror(err));
+	}
 	const vcpu_guest_context_x86_64_t *c = &x->ctx->x64;
-	regs->rip = c->user_regs.rip;
-	regs->rsp = c->user_regs.rsp;
-	regs->rbp = c->user_regs.rbp;
-	/* PV: an MFN in Xen's cr3 encoding; HVM/PVH: the guest-physical root. */
-	regs->cr3 = x->hvm ? c->ctrlreg[3] : xen_cr3_to_pfn(c->ctrlreg[3]) << 12;
-	regs->kernel_mode = true; /* Ember runs everything in its kernel */
+	uint64_t root;
+	if (page_root(x, c, &root))
+		return prof_fail(ENOTSUP,
+				 "vCPU %d of domain %u uses 5-level paging (not supported)", vcpu,
+				 x->domid);
+	*regs = (struct prof_regs){
+		.rip = c->user_regs.rip,
+		.rsp = c->user_regs.rsp,
+		.rbp = c->user_regs.rbp,
+		.cr3 = root,
+		.kernel_mode = true, /* Ember runs everything in its kernel */
+	};
 	return 0;
 }
 
@@ -325,6 +368,7 @@ int prof_xen_open(const char *domain, unsigned flags, struct prof_target *out)
 		return err;
 	}
 	x->hvm = info.hvm;
+	prof_xlate_init(&x->xlate);
 	x->nr_vcpus = (int)info.max_vcpu_id + 1;
 	err = open_calls(x, flags & PROF_XEN_LIBXC);
 	if (err) {

@@ -7,10 +7,11 @@
  * disk), and read through /proc/self/fd/<n>, which opens it afresh at offset
  * 0: prof_reader_open(), then prof_reader_next() until it returns <= 0.
  *
- * An independent oracle parses the same bytes (magic, version 1, header size,
- * build-id length, then sample/summary records, the summary last with nothing
- * after it) and predicts every sample and whether the file ends cleanly; the
- * reader must agree field by field. Besides: nframes is 1..PROF_MAX_FRAMES,
+ * An independent oracle parses the same bytes (magic, version 1 or 2, header
+ * size, build-id length, then sample/summary records, the summary last with
+ * nothing after it: 48 bytes in version 1, 56 in version 2) and predicts
+ * every sample and whether the file ends cleanly; the reader must agree
+ * field by field. Besides: nframes is 1..PROF_MAX_FRAMES,
  * thread names and header strings are NUL-terminated, the loop ends within
  * one call per 8 input bytes (every record takes at least 8), errors are
  * negative with a reason, a finished reader keeps returning 0, and ASan/LSan
@@ -34,7 +35,8 @@
 #define REC_SAMPLE   1u
 #define REC_SUMMARY  2u
 #define SAMPLE_FIXED (8 + 4 + 2 + 2 + PROF_THREAD_NAME)
-#define SUMMARY_SIZE 48u
+#define SUMMARY_V1   48u /* version 1; version 2 adds `skipped` */
+#define SUMMARY_V2   56u
 
 static int memfd = -1;
 static char path[64];
@@ -51,6 +53,7 @@ static uint64_t le(const uint8_t *p, unsigned n)
 struct cursor {
 	const uint8_t *p;
 	size_t left;
+	uint32_t summary_size; /* by the file's version */
 };
 
 static const uint8_t *take(struct cursor *c, size_t n)
@@ -69,9 +72,10 @@ static bool oracle_header(struct cursor *c)
 {
 	const uint8_t *m = take(c, 16);
 
-	if (!m || memcmp(m, MAGIC, 8) || le(m + 8, 4) != 1 ||
+	if (!m || memcmp(m, MAGIC, 8) || (le(m + 8, 4) != 1 && le(m + 8, 4) != 2) ||
 	    le(m + 12, 4) != sizeof(struct prof_file_header))
 		return false;
+	c->summary_size = le(m + 8, 4) == 1 ? SUMMARY_V1 : SUMMARY_V2;
 	const uint8_t *h = take(c, sizeof(struct prof_file_header));
 
 	return h && h[offsetof(struct prof_file_header, build_id_len)] <= 20;
@@ -101,7 +105,7 @@ static int oracle_next(struct cursor *c, const uint8_t **rec, unsigned *nframes)
 		*nframes = n;
 		return *rec ? 1 : -1;
 	}
-	if (type != REC_SUMMARY || len != SUMMARY_SIZE || !take(c, SUMMARY_SIZE))
+	if (type != REC_SUMMARY || len != c->summary_size || !take(c, c->summary_size))
 		return -1;
 	return c->left ? -1 : 0;
 }
@@ -132,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(ftruncate(memfd, 0) == 0);
 	CHECK(pwrite(memfd, data, size, 0) == (ssize_t)size);
 
-	struct cursor c = { data, size };
+	struct cursor c = { data, size, 0 };
 	bool header_ok = oracle_header(&c);
 	struct prof_file_header h;
 	struct prof_reader *r = NULL;
@@ -175,8 +179,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct prof_summary *sum = prof_reader_summary(r);
 
 			CHECK(sum != NULL);
-			CHECK(sum->samples == le(c.p - SUMMARY_SIZE, 8));
-			CHECK(sum->elapsed_ns == le(c.p - 8, 8));
+			const uint8_t *rec = c.p - c.summary_size;
+
+			CHECK(sum->samples == le(rec, 8));
+			CHECK(sum->errors == le(rec + 32, 8));
+			CHECK(sum->elapsed_ns == le(rec + 40, 8));
+			CHECK(sum->skipped == (c.summary_size == SUMMARY_V2 ? le(rec + 48, 8) : 0));
 			CHECK(prof_reader_next(r, s) == 0); /* stays at the end */
 			break;
 		}

@@ -40,7 +40,7 @@ $(foreach f,$(prof-pprof-src) tests/unit/test_prof_pprof.c,$(eval UNIT_DEFS-$(f)
 UNIT_LIBS-test_prof_pprof := -lz
 
 unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info runstate fuzz_findings \
-	prof_unwind prof_outputs prof_pprof prof_snapshots p9 9pfront xenstore virtq
+	prof_unwind prof_outputs prof_pprof prof_snapshots prof_xen prof_record p9 9pfront xenstore virtq
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
 # The kernel sources each test binary links, besides the test itself.
@@ -96,6 +96,20 @@ PROF_SNAP_SRC := $(PROF_UNWIND_SRC) profiler/unwind_dwarf.c profiler/snapshot_fi
 $(foreach f,$(PROF_SNAP_SRC) tests/unit/test_prof_snapshots.c,$(eval UNIT_DEFS-$(f) := -Iprofiler))
 UNIT_LIBS-test_prof_snapshots := -ldw -lelf
 $(UNIT_DIR)/test_prof_snapshots: $(call unit-kobj,$(PROF_SNAP_SRC))
+# The Xen target against fakes of the Xen libraries (defined in the test).
+prof-xen-src := profiler/errors.c profiler/target_xen.c profiler/xlate.c
+$(foreach f,$(prof-xen-src),$(eval UNIT_DEFS-$(f) := -Iprofiler))
+UNIT_DEFS-profiler/target_xen.c := -Iprofiler -std=gnu11
+UNIT_DEFS-tests/unit/test_prof_xen.c := -Iprofiler -std=gnu11
+$(UNIT_DIR)/test_prof_xen: $(call unit-kobj,$(prof-xen-src))
+# The sampling loop on a fake target whose vCPUs fail as scripted.
+prof-record-src := profiler/errors.c profiler/record.c profiler/vcpus.c profiler/debug_info.c \
+	profiler/prof_file.c profiler/symbols.c profiler/unwind_fp.c profiler/unwind_dwarf.c
+$(foreach f,$(prof-record-src),$(eval UNIT_DEFS-$(f) := -Iprofiler))
+UNIT_DEFS-tests/unit/test_prof_record.c := -Iprofiler \
+	-DPROF_FIXTURE_ELF='"$(UNIT_DIR)/prof_fixture.elf"'
+UNIT_LIBS-test_prof_record := -ldw -lelf
+$(UNIT_DIR)/test_prof_record: $(call unit-kobj,$(prof-record-src)) | $(UNIT_DIR)/prof_fixture.elf
 $(UNIT_DIR)/test_fuzz_findings: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 $(UNIT_DIR)/test_prof_outputs: $(call unit-kobj,$(prof-outputs-src))
 $(UNIT_DIR)/test_prof_pprof: $(call unit-kobj,$(prof-pprof-src))
@@ -120,7 +134,8 @@ unit-test: $(unit-bins)
 
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
 	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
-	xen/xs_msg.c xen/pv_start_info.c xen/runstate_read.c 9pfs/p9_msg.c 9pfs/p9_client.c 9pfs/p9_transport.c 9pfs/p9_vfs.c $(sim-9pfront-src) $(sim-xs-src) $(virtq-src) $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src)
+	xen/xs_msg.c xen/pv_start_info.c xen/runstate_read.c 9pfs/p9_msg.c 9pfs/p9_client.c 9pfs/p9_transport.c 9pfs/p9_vfs.c $(sim-9pfront-src) $(sim-xs-src) $(virtq-src) $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src) \
+	$(prof-xen-src) $(prof-record-src)
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
 
 include tests/fuzz/fuzz.mk
