@@ -2,7 +2,7 @@
 # emberprof, the host-side profiler (C11 + elfutils), into build/tools/.
 PROF_SRC := emberprof.c errors.c prof_file.c record.c resolve.c symbols.c unwind_fp.c unwind_dwarf.c \
 	target_snapshot.c target_qemu.c target_xen.c stacks.c folded.c report.c flame.c speedscope.c text.c \
-	pprof.c xlate.c vcpus.c debug_info.c
+	pprof.c xlate.c vcpus.c debug_info.c gdb_rsp.c
 PROF_OBJ := $(patsubst %.c,$(BUILD_ROOT)/profiler/%.o,$(PROF_SRC))
 
 host-tools += $(TOOLS)/emberprof
@@ -24,7 +24,7 @@ $(TOOLS)/emberprof: $(PROF_OBJ)
 
 # ember-snapcap: freezes one sample of a QEMU guest into a snapshot file (tests/snapshots/).
 SNAPCAP_SRC := snapcap.c snapshot_file.c errors.c symbols.c unwind_fp.c unwind_dwarf.c \
-	target_snapshot.c target_qemu.c
+	target_snapshot.c target_qemu.c xlate.c gdb_rsp.c
 SNAPCAP_OBJ := $(patsubst %.c,$(BUILD_ROOT)/profiler/%.o,$(SNAPCAP_SRC))
 host-tools += $(TOOLS)/ember-snapcap
 

@@ -28,9 +28,9 @@
  * mapping is ever read.
  *
  * Translation: when the vCPU is in long mode with paging (CR0.PG, EFER.LMA),
- * get_regs reports CR3 and read_mem walks the 4-level page tables through the
- * same RAM file (4 KiB, 2 MiB and 1 GiB pages; every table read is
- * bounds-checked; permissions are not checked, the profiler only reads).
+ * get_regs reports CR3 and read_mem walks the 4-level page tables (xlate.c)
+ * through the same RAM file (every table read is bounds-checked). Nothing is
+ * cached: a walk is four reads of the mapped file.
  * With regs->cr3 == 0 (paging off, early boot) virtual == physical, which is
  * also what an Ember guest's own page tables say (docs/ARCHITECTURE.md).
  *
@@ -54,13 +54,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gdb_rsp.h"
 #include "prof.h"
 #include "target_qemu.h"
+#include "xlate.h"
 
 #define TIMEOUT_MS    5000
-#define MAX_PACKET    (64 * 1024)
+#define MAX_XML_DOC   (4 * RSP_MAX_PACKET) /* bytes of one target description document */
+#define MAX_XML_DOCS  16		   /* documents in one description (QEMU's: 2) */
 #define MAX_THREADS   64
-#define MAX_XML_REGS  256
 #define MIN_RAM_FILE  (1024 * 1024ull)
 #define PC_LOWMEM_MAX 0xe0000000ull /* pc: RAM at or above this is split... */
 #define PC_LOWMEM_GB  0xc0000000ull /* ...at 3 GiB (gigabyte_align) */
@@ -68,9 +70,6 @@
 #define CR0_PG	 (1ull << 31)
 #define CR4_LA57 (1ull << 12)
 #define EFER_LMA (1ull << 10)
-#define PTE_P	 1ull
-#define PTE_PS	 (1ull << 7)
-#define PTE_ADDR 0x000ffffffffff000ull
 
 /* The registers a sample needs, found by name in the target description. */
 enum { R_RIP, R_RSP, R_RBP, R_CS, R_CR0, R_CR3, R_CR4, R_EFER, R_COUNT };
@@ -90,14 +89,13 @@ struct qemu_target {
 
 	uint8_t in[8192];
 	size_t in_pos, in_len;
-	char *pkt; /* last packet received (decoded, NUL-terminated) */
-	size_t pkt_len, pkt_cap;
+	struct rsp_decoder rx; /* rx.pkt, rx.len: the last packet received */
 
 	int reg_off[R_COUNT], reg_size[R_COUNT]; /* bytes into 'g'; -1: absent */
 	const char *layout;			 /* where reg_off came from */
 
 	int nthreads, cur_thread;
-	char threads[MAX_THREADS][24];
+	char threads[MAX_THREADS][RSP_THREAD_ID];
 
 	const uint8_t *ram;
 	size_t map_len;
@@ -188,88 +186,33 @@ static int get_byte(struct qemu_target *q, long long deadline, const char *what,
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int pkt_put(struct qemu_target *q, char c)
-{
-	if (q->pkt_len + 2 > q->pkt_cap) {
-		if (q->pkt_cap >= MAX_PACKET) {
-			q->dead = true;
-			return prof_fail(EPROTO, "QEMU's gdbstub sent a packet over %d bytes",
-					 MAX_PACKET);
-		}
-		size_t cap = q->pkt_cap ? q->pkt_cap * 2 : 4096;
-		char *p = realloc(q->pkt, cap);
-		if (!p)
-			return prof_fail(ENOMEM, "out of memory for a gdb packet");
-		q->pkt = p;
-		q->pkt_cap = cap;
-	}
-	q->pkt[q->pkt_len++] = c;
-	q->pkt[q->pkt_len] = '\0';
-	return 0;
-}
-
 /*
- * Receives one packet into q->pkt: '$' payload '#' checksum. Decodes
- * run-length encoding ('*') and binary escapes ('}'), acks it in ack mode.
+ * Receives one packet into q->rx (gdb_rsp.c decodes it), acking it in ack
+ * mode; a bad checksum is asked again three times, then the target is dead.
  */
 static int recv_packet(struct qemu_target *q, const char *what)
 {
 	long long deadline = now_ms() + TIMEOUT_MS;
-	uint8_t c;
 	int err;
 
 	for (int tries = 0;; tries++) {
-		do { /* skip acks and noise up to the packet start */
+		int ev = RSP_MORE;
+		while (ev == RSP_MORE) {
+			uint8_t c;
 			if ((err = get_byte(q, deadline, what, &c)))
 				return err;
-		} while (c != '$');
-		q->pkt_len = 0;
-		if ((err = pkt_put(q, '\0')))
-			return err;
-		q->pkt_len = 0;
-		uint8_t sum = 0, cs[2];
-		bool escape = false;
-		for (;;) {
-			if ((err = get_byte(q, deadline, what, &c)))
-				return err;
-			if (c == '#')
-				break;
-			sum += c;
-			if (escape) {
-				err = pkt_put(q, (char)(c ^ 0x20));
-				escape = false;
-			} else if (c == '}') {
-				escape = true;
-			} else if (c == '*' && q->pkt_len) {
-				uint8_t r; /* repeat count: the next byte - 29 */
-				if ((err = get_byte(q, deadline, what, &r)))
-					return err;
-				sum += r;
-				char last = q->pkt[q->pkt_len - 1];
-				for (int i = 0; i < r - 29 && !err; i++)
-					err = pkt_put(q, last);
-			} else {
-				err = pkt_put(q, (char)c);
-			}
-			if (err)
-				return err;
+			ev = rsp_feed(&q->rx, c);
 		}
-		if ((err = get_byte(q, deadline, what, &cs[0])) ||
-		    (err = get_byte(q, deadline, what, &cs[1])))
-			return err;
-		int h = hexval(cs[0]), l = hexval(cs[1]);
-		bool ok = h >= 0 && l >= 0 && (uint8_t)(h * 16 + l) == sum;
+		if (ev < 0) {
+			q->dead = true; /* the rest of the packet is still coming: out of sync */
+			return ev == -EMSGSIZE
+				       ? prof_fail(EPROTO,
+						   "QEMU's gdbstub sent a packet over %d "
+						   "bytes",
+						   RSP_MAX_PACKET)
+				       : prof_fail(ENOMEM, "out of memory for a gdb packet");
+		}
+		bool ok = ev == RSP_PACKET;
 		if (q->noack) {
 			if (ok)
 				return 0;
@@ -291,20 +234,15 @@ static int recv_packet(struct qemu_target *q, const char *what)
 
 static int send_packet(struct qemu_target *q, const char *payload)
 {
-	size_t len = strlen(payload);
-	char *buf = malloc(len + 5);
-	uint8_t sum = 0;
-	int err;
+	size_t size = 2 * strlen(payload) + 5;
+	char *buf = malloc(size);
+	int err, len;
 
 	if (!buf)
 		return prof_fail(ENOMEM, "out of memory for a gdb packet");
-	for (size_t i = 0; i < len; i++)
-		sum += (uint8_t)payload[i];
-	buf[0] = '$';
-	memcpy(buf + 1, payload, len);
-	snprintf(buf + 1 + len, 4, "#%02x", sum);
+	len = rsp_frame(payload, buf, size);
 	for (int tries = 0;; tries++) {
-		if ((err = send_raw(q, buf, len + 4, payload)) || q->noack)
+		if ((err = send_raw(q, buf, (size_t)len, payload)) || q->noack)
 			break;
 		uint8_t c;
 		long long deadline = now_ms() + TIMEOUT_MS;
@@ -332,18 +270,21 @@ static int command(struct qemu_target *q, const char *payload)
 /* Waits for the stop reply; 'W'/'X' mean QEMU says the guest is gone. */
 static int wait_stop(struct qemu_target *q, const char *what)
 {
-	for (;;) {
+	for (long long deadline = now_ms() + TIMEOUT_MS;;) {
+		if (now_ms() > deadline) /* other packets, but no stop: never a hang */
+			return timed_out(q, what);
 		int err = recv_packet(q, what);
 		if (err)
 			return err;
-		if (q->pkt[0] == 'T' || q->pkt[0] == 'S') {
+		enum rsp_stop kind = rsp_stop_kind(q->rx.pkt, q->rx.len);
+		if (kind == RSP_STOP_STOPPED) {
 			q->running = false;
 			return 0;
 		}
-		if (q->pkt[0] == 'W' || q->pkt[0] == 'X') {
+		if (kind == RSP_STOP_EXITED) {
 			q->dead = true;
 			return prof_fail(ESRCH, "the guest exited (QEMU's gdbstub said '%.20s')",
-					 q->pkt);
+					 q->rx.pkt);
 		}
 		/* 'O' console output and the like: keep waiting */
 	}
@@ -387,16 +328,12 @@ static int qemu_nr_vcpus(void *t)
 	return ((struct qemu_target *)t)->nthreads;
 }
 
+/* Register @r of the 'g' reply in q->rx (its length is checked first); 0 if absent. */
 static uint64_t reg_value(const struct qemu_target *q, int r)
 {
 	uint64_t v = 0;
-	if (q->reg_off[r] < 0)
-		return 0;
-	const char *hex = q->pkt + 2 * q->reg_off[r];
-	for (int i = q->reg_size[r] - 1; i >= 0; i--) {
-		int h = hexval(hex[2 * i]), l = hexval(hex[2 * i + 1]);
-		v = v << 8 | (uint64_t)(h < 0 || l < 0 ? 0 : h * 16 + l); /* 'xx': unavailable */
-	}
+	if (q->reg_off[r] >= 0 && rsp_reg(q->rx.pkt, q->rx.len, q->reg_off[r], q->reg_size[r], &v))
+		v = 0;
 	return v;
 }
 
@@ -415,9 +352,9 @@ static int qemu_get_regs(void *t, int vcpu, struct prof_regs *regs)
 		snprintf(cmd, sizeof(cmd), "Hg%s", q->threads[vcpu]);
 		if ((err = command(q, cmd)))
 			return err;
-		if (strcmp(q->pkt, "OK"))
+		if (strcmp(q->rx.pkt, "OK"))
 			return prof_fail(EIO, "QEMU refused to select vCPU %d: '%.20s'", vcpu,
-					 q->pkt);
+					 q->rx.pkt);
 		q->cur_thread = vcpu;
 	}
 	if ((err = command(q, "g")))
@@ -426,9 +363,13 @@ static int qemu_get_regs(void *t, int vcpu, struct prof_regs *regs)
 	for (int r = 0; r < R_COUNT; r++)
 		if (q->reg_off[r] >= 0 && (size_t)(q->reg_off[r] + q->reg_size[r]) > need)
 			need = (size_t)(q->reg_off[r] + q->reg_size[r]);
-	if (q->pkt[0] == 'E' || q->pkt_len < 2 * need)
+	int e = rsp_error_reply(q->rx.pkt, q->rx.len);
+	if (e >= 0)
+		return prof_fail(EIO, "QEMU refused to read the registers of vCPU %d (E%02x)", vcpu,
+				 e);
+	if (q->rx.len < 2 * need)
 		return prof_fail(EIO, "QEMU's 'g' reply is %zu characters, expected at least %zu",
-				 q->pkt_len, 2 * need);
+				 q->rx.len, 2 * need);
 	uint64_t cr0 = reg_value(q, R_CR0), cr4 = reg_value(q, R_CR4);
 	uint64_t efer = reg_value(q, R_EFER);
 	bool paging = (cr0 & CR0_PG) && (efer & EFER_LMA);
@@ -438,7 +379,7 @@ static int qemu_get_regs(void *t, int vcpu, struct prof_regs *regs)
 		.rip = reg_value(q, R_RIP),
 		.rsp = reg_value(q, R_RSP),
 		.rbp = reg_value(q, R_RBP),
-		.cr3 = paging ? reg_value(q, R_CR3) & PTE_ADDR : 0,
+		.cr3 = paging ? reg_value(q, R_CR3) & PROF_PTE_ADDR : 0,
 		.kernel_mode = (reg_value(q, R_CS) & 3) == 0,
 	};
 	return 0;
@@ -455,31 +396,14 @@ static const uint8_t *phys(const struct qemu_target *q, uint64_t pa, uint64_t le
 	return q->ram + off;
 }
 
-/* VA -> PA through the 4-level tables at @cr3; @span: bytes mapped from @va on. */
-static int translate(const struct qemu_target *q, uint64_t cr3, uint64_t va, uint64_t *pa,
-		     uint64_t *span)
+/* prof_read_pte_fn: one page-table entry, from the RAM file. */
+static int read_pte(void *arg, uint64_t pa, uint64_t *pte)
 {
-	uint64_t table = cr3 & PTE_ADDR;
-
-	if ((uint64_t)((int64_t)(va << 16) >> 16) != va)
-		return -EFAULT; /* not canonical */
-	for (int shift = 39; shift >= 12; shift -= 9) {
-		uint64_t e;
-		const uint8_t *p = phys(q, table + ((va >> shift) & 511) * 8, 8);
-		if (!p)
-			return -EFAULT;
-		memcpy(&e, p, 8);
-		if (!(e & PTE_P))
-			return -EFAULT;
-		if (shift == 12 || ((shift == 30 || shift == 21) && (e & PTE_PS))) {
-			uint64_t mask = (1ull << shift) - 1;
-			*pa = ((e & PTE_ADDR) & ~mask) | (va & mask);
-			*span = mask + 1 - (va & mask);
-			return 0;
-		}
-		table = e & PTE_ADDR;
-	}
-	return -EFAULT; /* not reached */
+	const uint8_t *p = phys(arg, pa, 8);
+	if (!p)
+		return -EFAULT;
+	memcpy(pte, p, 8);
+	return 0;
 }
 
 static ssize_t qemu_read_mem(void *t, const struct prof_regs *regs, uint64_t va, void *buf,
@@ -492,7 +416,8 @@ static ssize_t qemu_read_mem(void *t, const struct prof_regs *regs, uint64_t va,
 		return -EFAULT; /* wraps past the top of the address space */
 	for (size_t done = 0; done < len;) {
 		uint64_t pa = va + done, span = len - done;
-		if (regs && regs->cr3 && translate(q, regs->cr3, va + done, &pa, &span))
+		if (regs && regs->cr3 &&
+		    prof_x86_walk(regs->cr3, va + done, read_pte, (void *)q, &pa, &span))
 			return -EFAULT;
 		size_t n = span < len - done ? (size_t)span : len - done;
 		const uint8_t *p = phys(q, pa, n);
@@ -531,7 +456,7 @@ static void qemu_close(void *t)
 		close(q->fd);
 	if (q->ram)
 		munmap((void *)q->ram, q->map_len);
-	free(q->pkt);
+	rsp_decoder_free(&q->rx);
 	free(q);
 }
 
@@ -641,34 +566,6 @@ static int connect_gdb(struct qemu_target *q, const char *address)
 	return 0;
 }
 
-struct xml_regs {
-	int n, next_regnum;
-	struct {
-		char name[24];
-		int regnum, bits;
-	} r[MAX_XML_REGS];
-};
-
-/* Copies attribute @attr of the tag [tag, end) into @out ("" if absent). */
-static void xml_attr(const char *tag, const char *end, const char *attr, char *out, size_t size)
-{
-	size_t alen = strlen(attr);
-	out[0] = '\0';
-	for (const char *p = tag; p && p < end; p = strstr(p + 1, attr)) {
-		if (p > tag && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n') &&
-		    !strncmp(p, attr, alen) && p[alen] == '=' &&
-		    (p[alen + 1] == '"' || p[alen + 1] == '\'')) {
-			const char *v = p + alen + 2, *e = strchr(v, p[alen + 1]);
-			if (!e || e > end)
-				return;
-			size_t n = (size_t)(e - v) < size - 1 ? (size_t)(e - v) : size - 1;
-			memcpy(out, v, n);
-			out[n] = '\0';
-			return;
-		}
-	}
-}
-
 /* Fetches the target description document @annex (qXfer:features:read). */
 static int fetch_xml(struct qemu_target *q, const char *annex, char **out)
 {
@@ -683,60 +580,53 @@ static int fetch_xml(struct qemu_target *q, const char *annex, char **out)
 			free(doc);
 			return err;
 		}
-		if (q->pkt[0] != 'm' && q->pkt[0] != 'l') {
+		const char *pkt = q->rx.pkt;
+		size_t n = q->rx.len;
+		if (!n || (pkt[0] != 'm' && pkt[0] != 'l')) {
 			free(doc);
 			return prof_fail(ENOTSUP, "QEMU has no target description '%s': '%.20s'",
-					 annex, q->pkt);
+					 annex, pkt);
 		}
-		char *d = realloc(doc, len + q->pkt_len);
-		if (!d || len + q->pkt_len > MAX_PACKET * 4) {
-			free(d ? d : doc);
+		char *d = len + n > MAX_XML_DOC ? NULL : realloc(doc, len + n);
+		if (!d) {
+			free(doc);
 			return prof_fail(ENOMEM, "target description '%s' too large", annex);
 		}
 		doc = d;
-		memcpy(doc + len, q->pkt + 1, q->pkt_len - 1);
-		len += q->pkt_len - 1;
+		memcpy(doc + len, pkt + 1, n - 1);
+		len += n - 1;
 		doc[len] = '\0';
-		if (q->pkt[0] == 'l' || q->pkt_len == 1) {
+		if (pkt[0] == 'l' || n == 1) {
 			*out = doc;
 			return 0;
 		}
 	}
 }
 
-/* Collects <reg> elements in document order, following <xi:include>. */
-static int parse_xml(struct qemu_target *q, const char *annex, struct xml_regs *x, int depth)
+/*
+ * Fetching and parsing one description; an include nests one level deeper.
+ * Depth and the number of documents are both bounded: a stub whose
+ * documents each include many others would otherwise be fetched from
+ * forever.
+ */
+struct xml_ctx {
+	struct qemu_target *q;
+	struct rsp_xml_regs *x;
+	int depth;
+	int *docs; /* fetched so far, for the whole description */
+};
+
+static int parse_xml(void *arg, const char *annex)
 {
+	struct xml_ctx *c = arg, inner = { c->q, c->x, c->depth + 1, c->docs };
 	char *doc = NULL;
 	int err;
 
-	if (depth > 4)
-		return prof_fail(ELOOP, "target description includes nest too deep");
-	if ((err = fetch_xml(q, annex, &doc)))
+	if (c->depth > 4 || ++*c->docs > MAX_XML_DOCS)
+		return prof_fail(ELOOP, "target description includes nest too deep or too many");
+	if ((err = fetch_xml(c->q, annex, &doc)))
 		return err;
-	for (const char *p = doc; (p = strchr(p, '<'));) {
-		const char *end = strchr(p, '>');
-		if (!end)
-			break;
-		char val[64];
-		if (!strncmp(p, "<xi:include", 11)) {
-			xml_attr(p, end, "href", val, sizeof(val));
-			if (val[0] && (err = parse_xml(q, val, x, depth + 1)))
-				break;
-		} else if (!strncmp(p, "<reg", 4) && (p[4] == ' ' || p[4] == '\t')) {
-			if (x->n == MAX_XML_REGS)
-				break;
-			xml_attr(p, end, "regnum", val, sizeof(val));
-			if (val[0])
-				x->next_regnum = atoi(val);
-			x->r[x->n].regnum = x->next_regnum++;
-			xml_attr(p, end, "bitsize", val, sizeof(val));
-			x->r[x->n].bits = atoi(val);
-			xml_attr(p, end, "name", x->r[x->n].name, sizeof(x->r[x->n].name));
-			x->n++;
-		}
-		p = end;
-	}
+	err = rsp_xml_parse(doc, c->x, parse_xml, &inner);
 	free(doc);
 	return err;
 }
@@ -751,39 +641,21 @@ static int parse_xml(struct qemu_target *q, const char *annex, struct xml_regs *
  */
 static int read_layout(struct qemu_target *q, bool have_xfer)
 {
-	int off[R_COUNT], size[R_COUNT], pos = 0, err;
-	struct xml_regs *x = calloc(1, sizeof(*x));
+	int off[R_COUNT], size[R_COUNT], pos = -1, err;
+	struct rsp_xml_regs *x = calloc(1, sizeof(*x));
 
 	if (!x)
 		return prof_fail(ENOMEM, "out of memory for the target description");
-	if (have_xfer && !parse_xml(q, "target.xml", x, 0) && x->n) {
-		for (int r = 0; r < R_COUNT; r++)
-			off[r] = size[r] = -1;
-		/* 'g' holds registers 0..n in regnum order: a dense numbering only. */
-		for (int num = 0; num < x->n && pos >= 0; num++) {
-			int i = 0;
-			while (i < x->n && x->r[i].regnum != num)
-				i++;
-			if (i == x->n || x->r[i].bits <= 0 || x->r[i].bits % 8) {
-				pos = -1;
-				break;
-			}
-			for (int r = 0; r < R_COUNT; r++)
-				if (!strcmp(x->r[i].name, reg_names[r])) {
-					off[r] = pos;
-					size[r] = x->r[i].bits / 8 > 8 ? -1 : x->r[i].bits / 8;
-				}
-			pos += x->r[i].bits / 8;
-		}
-	} else {
-		pos = -1;
-	}
+	int docs = 0;
+	struct xml_ctx c = { q, x, 0, &docs };
+	if (have_xfer && !parse_xml(&c, "target.xml") && x->n)
+		pos = rsp_xml_layout(x, reg_names, R_COUNT, off, size);
 	free(x);
 	if (q->dead)
 		return prof_fail(EPIPE, "QEMU closed the gdb connection at %s", q->addr);
 	if ((err = command(q, "g")))
 		return err;
-	size_t glen = q->pkt_len / 2;
+	size_t glen = q->rx.len / 2;
 	if (pos > 0 && (size_t)pos == glen && off[R_RIP] >= 0 && off[R_RSP] >= 0 &&
 	    off[R_RBP] >= 0 && size[R_RIP] > 0 && size[R_RSP] > 0 && size[R_RBP] > 0) {
 		for (int r = 0; r < R_COUNT; r++) {
@@ -810,19 +682,13 @@ static int read_threads(struct qemu_target *q)
 {
 	int err;
 	q->nthreads = 0;
-	for (const char *cmd = "qfThreadInfo";; cmd = "qsThreadInfo") {
+	/* Each round is one reply: bounded, whatever the stub keeps sending. */
+	const char *cmd = "qfThreadInfo";
+	for (int round = 0; round <= MAX_THREADS; round++, cmd = "qsThreadInfo") {
 		if ((err = command(q, cmd)))
 			return err;
-		if (q->pkt[0] != 'm')
+		if (!rsp_parse_threads(q->rx.pkt, q->rx.len, q->threads, MAX_THREADS, &q->nthreads))
 			break;
-		for (char *p = q->pkt + 1; *p && q->nthreads < MAX_THREADS;) {
-			size_t n = strcspn(p, ",");
-			if (n && n < sizeof(q->threads[0])) {
-				memcpy(q->threads[q->nthreads], p, n);
-				q->threads[q->nthreads++][n] = '\0';
-			}
-			p += n + (p[n] == ',');
-		}
 	}
 	if (!q->nthreads) { /* no thread support: one vCPU, no Hg */
 		q->nthreads = 1;
@@ -849,21 +715,25 @@ int prof_qemu_open(const char *gdb_address, const char *ram_path, uint64_t ram_b
 	 */
 	if ((err = send_packet(q, "qSupported:xmlRegisters=i386")))
 		goto fail;
-	do {
+	for (int skipped = 0; !err && skipped < 16; skipped++) {
 		err = recv_packet(q, "qSupported");
-	} while (!err && (q->pkt[0] == 'T' || q->pkt[0] == 'S'));
+		if (!err && rsp_stop_kind(q->rx.pkt, q->rx.len) != RSP_STOP_STOPPED)
+			break;
+	}
+	if (!err && rsp_stop_kind(q->rx.pkt, q->rx.len) == RSP_STOP_STOPPED)
+		err = prof_fail(EPROTO, "QEMU's gdbstub does not answer qSupported");
 	if (err)
 		goto fail;
-	bool noack = strstr(q->pkt, "QStartNoAckMode+") != NULL;
-	bool xfer = strstr(q->pkt, "qXfer:features:read+") != NULL;
+	bool noack = strstr(q->rx.pkt, "QStartNoAckMode+") != NULL;
+	bool xfer = strstr(q->rx.pkt, "qXfer:features:read+") != NULL;
 	if (noack) {
 		if ((err = command(q, "QStartNoAckMode")))
 			goto fail;
-		q->noack = !strcmp(q->pkt, "OK");
+		q->noack = !strcmp(q->rx.pkt, "OK");
 	}
 	if ((err = command(q, "?")))
 		goto fail;
-	if (q->pkt[0] == 'W' || q->pkt[0] == 'X') {
+	if (rsp_stop_kind(q->rx.pkt, q->rx.len) == RSP_STOP_EXITED) {
 		err = prof_fail(ESRCH, "the QEMU guest at %s has exited", gdb_address);
 		goto fail;
 	}
@@ -876,7 +746,7 @@ fail:
 		close(q->fd);
 	if (q->ram)
 		munmap((void *)q->ram, q->map_len);
-	free(q->pkt);
+	rsp_decoder_free(&q->rx);
 	free(q);
 	return err;
 }

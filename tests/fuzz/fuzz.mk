@@ -3,7 +3,9 @@
 # pure code that parses untrusted input: the 9P2000.L reply decoders, the
 # xenstore reply codec, the
 # kernel command line, the PVH start info, emberprof's profile file reader and
-# its snapshot path (snapshot file reader + unwinders, fuzz_unwind).
+# its snapshot path (snapshot file reader + unwinders, fuzz_unwind), the QEMU
+# target's gdb protocol codec (fuzz_gdb_rsp) and the profiler's reading of a
+# guest's ember_debug_info through its page tables (fuzz_debug_info).
 # Included from tests/unit/unit.mk.
 #
 # Each tests/fuzz/fuzz_<target>.c is linked with the kernel sources it covers,
@@ -35,7 +37,8 @@ FUZZ_CFLAGS := $(HOST_CFLAGS) $(FUZZ_SAN)
 # target:max_len (bytes) of each input[:runs in fuzz-smoke, when not FUZZ_SMOKE_RUNS:
 # for harnesses whose inputs run whole simulated sessions].
 fuzz-targets := p9_msg:9000 xs_msg:4200 cmdline:4096 pvh:8192 prof_file:8192 unwind:33000 9pfront:8192:20000 xenstore:8192:10000 virtq:4097 \
-	p9_client:4096:30000 p9_vfs:4096:30000
+	p9_client:4096:30000 p9_vfs:4096:30000 \
+	gdb_rsp:4096:30000 debug_info:16384
 fuzz-names := $(foreach t,$(fuzz-targets),$(firstword $(subst :, ,$(t))))
 fuzz-bins := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(fuzz-names))
 
@@ -74,6 +77,14 @@ fuzz-unwind-src := profiler/errors.c profiler/snapshot_file.c profiler/target_sn
 $(foreach f,$(fuzz-unwind-src) tests/fuzz/fuzz_unwind.c,$(eval FUZZ_DEFS-$(f) := -Iprofiler))
 FUZZ_LIBS-fuzz_unwind := -ldw -lelf
 $(FUZZ_DIR)/fuzz_unwind: $(call fuzz-kobj,$(fuzz-unwind-src))
+# The QEMU target's gdb protocol codec; the reading of ember_debug_info through
+# the page walk, over guest memory the input is.
+fuzz-rsp-src := profiler/gdb_rsp.c
+fuzz-dinfo-src := profiler/errors.c profiler/debug_info.c profiler/xlate.c
+$(foreach f,$(fuzz-rsp-src) $(fuzz-dinfo-src) tests/fuzz/fuzz_gdb_rsp.c tests/fuzz/fuzz_debug_info.c,\
+	$(eval FUZZ_DEFS-$(f) := -Iprofiler))
+$(FUZZ_DIR)/fuzz_gdb_rsp: $(call fuzz-kobj,$(fuzz-rsp-src))
+$(FUZZ_DIR)/fuzz_debug_info: $(call fuzz-kobj,$(fuzz-dinfo-src))
 
 .PHONY: fuzz fuzz-smoke fuzz-long fuzz-run fuzz-check
 
@@ -143,4 +154,5 @@ fuzz-run: $(FUZZ_DIR)/fuzz_$(FUZZ_TARGET)
 
 -include $(patsubst %,$(FUZZ_DIR)/obj/%.d,$(patsubst %,tests/fuzz/fuzz_%.c,$(fuzz-names)) \
 	xen/xs_msg.c 9pfs/p9_msg.c kernel/cmdline.c arch/$(ARCH)/pvh.c kernel/memmap.c $(fuzz-prof-src) $(fuzz-unwind-src) kvm/virtq.c \
-	$(fuzz-p9-src) 9pfs/p9_transport.c 9pfs/p9_vfs.c)
+	$(fuzz-p9-src) 9pfs/p9_transport.c 9pfs/p9_vfs.c \
+	$(fuzz-rsp-src) $(fuzz-dinfo-src))

@@ -36,6 +36,7 @@ def driver(tmp_path_factory):
     cmd = ["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-g", "-Wall", "-Wextra", "-Werror",
            "-DPROF_QEMU_SELFTEST", "-I" + os.path.join(ROOT, "profiler"),
            os.path.join(ROOT, "profiler", "target_qemu.c"),
+           os.path.join(ROOT, "profiler", "gdb_rsp.c"), os.path.join(ROOT, "profiler", "xlate.c"),
            os.path.join(ROOT, "profiler", "errors.c"), "-o", str(out)]
     res = subprocess.run(cmd, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr

@@ -40,7 +40,7 @@ $(foreach f,$(prof-pprof-src) tests/unit/test_prof_pprof.c,$(eval UNIT_DEFS-$(f)
 UNIT_LIBS-test_prof_pprof := -lz
 
 unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info runstate fuzz_findings \
-	prof_unwind prof_outputs prof_pprof prof_snapshots prof_xen prof_record p9 9pfront xenstore virtq
+	prof_unwind prof_outputs prof_pprof prof_snapshots prof_xen prof_record prof_rsp p9 9pfront xenstore virtq
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
 # The kernel sources each test binary links, besides the test itself.
@@ -102,6 +102,10 @@ $(foreach f,$(prof-xen-src),$(eval UNIT_DEFS-$(f) := -Iprofiler))
 UNIT_DEFS-profiler/target_xen.c := -Iprofiler -std=gnu11
 UNIT_DEFS-tests/unit/test_prof_xen.c := -Iprofiler -std=gnu11
 $(UNIT_DIR)/test_prof_xen: $(call unit-kobj,$(prof-xen-src))
+# The QEMU target's gdb protocol codec.
+UNIT_DEFS-profiler/gdb_rsp.c := -Iprofiler
+UNIT_DEFS-tests/unit/test_prof_rsp.c := -Iprofiler
+$(UNIT_DIR)/test_prof_rsp: $(call unit-kobj,profiler/gdb_rsp.c)
 # The sampling loop on a fake target whose vCPUs fail as scripted.
 prof-record-src := profiler/errors.c profiler/record.c profiler/vcpus.c profiler/debug_info.c \
 	profiler/prof_file.c profiler/symbols.c profiler/unwind_fp.c profiler/unwind_dwarf.c
@@ -135,7 +139,7 @@ unit-test: $(unit-bins)
 unit-src := $(patsubst %,tests/unit/test_%.c,$(unit-tests)) kernel/lib/format.c kernel/cmdline.c \
 	kernel/param.c kernel/memmap.c kernel/mm/page_alloc.c kernel/mm/heap.c arch/$(ARCH)/pvh.c \
 	xen/xs_msg.c xen/pv_start_info.c xen/runstate_read.c 9pfs/p9_msg.c 9pfs/p9_client.c 9pfs/p9_transport.c 9pfs/p9_vfs.c $(sim-9pfront-src) $(sim-xs-src) $(virtq-src) $(PROF_SNAP_SRC) $(prof-outputs-src) $(prof-pprof-src) \
-	$(prof-xen-src) $(prof-record-src)
+	$(prof-xen-src) $(prof-record-src) profiler/gdb_rsp.c
 -include $(patsubst %,$(UNIT_DIR)/obj/%.d,$(unit-src))
 
 include tests/fuzz/fuzz.mk
