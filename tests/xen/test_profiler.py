@@ -71,3 +71,28 @@ def test_unknown_domain_is_a_one_line_error(rig, flavour):
     _, hook, _, msg = profile(rig, flavour)
     assert "emberprof: no domain called 'no-such-domain'" in hook, msg
     assert re.search(r"bad-domain-status=[1-9]", hook), msg
+
+
+@pytest.mark.parametrize("flavour", PROFILED_FLAVOURS)
+def test_a_vcpu_that_is_not_up_is_skipped(rig, flavour):
+    """maxvcpus = 2, vcpus = 1 (xen_rig.maxvcpus_workload): Xen refuses to
+    read vCPU 1, which was never brought up. The recording must go on with
+    vCPU 0, say once that it skips vCPU 1, and count one skipped vCPU sample
+    per tick: as many as samples, since vCPU 0 gives one each tick."""
+    name = f"workload-{flavour}-maxvcpus"
+    res = rig.result(name)
+    hook, msg = (res.get("hook") or {}).get("output", ""), rig.explain(name)
+    assert "emberprof-status=0" in hook, msg
+    assert re.search(r"emberprof: skipping vCPU 1 \(vCPU 1 of domain \d+ is not up\)", hook), msg
+    assert "skipping vCPU 0" not in hook, msg
+    m = re.search(r"emberprof: (\d+) samples in [\d.]+ s .*, (\d+) skipped vCPU samples, "
+                  r"(\d+) errors", hook)
+    assert m, msg
+    samples, skipped, errors = map(int, m.groups())
+    assert 10 <= samples <= 300 and skipped == samples and errors == 0, msg
+    # The folded stacks come after the status line ("stack count"); xl's own lines are not.
+    after = hook.split("emberprof-status=0", 1)[1].splitlines()[1:]
+    folded = [l for l in after if re.match(r"^(.+) (\d+)$", l) and " domain " not in l]
+    assert sum(int(l.rsplit(" ", 1)[1]) for l in folded) == samples, msg
+    assert any(f in l for l in folded for f in FUNCS), msg
+    assert res["ended"] == "poweroff", msg

@@ -18,7 +18,9 @@ and Ember's own guests, each on both Xen flavours (PLAT=xen-pv, xen-pvh),
 from the xl configs the apps ship (apps/<app>/xen-<flavour>.cfg):
   <app>-<flavour>[-<case>]   hello; selftest (every in-guest suite);
                   crashtest cases (exit status, exceptions, panic, a hung
-                  guest that `xl shutdown` must end, a triple fault)
+                  guest that `xl shutdown` must end, a triple fault);
+                  workload-<flavour>-maxvcpus, profiled with a vCPU that
+                  is never brought up
 """
 import json
 import os
@@ -113,6 +115,25 @@ def profiled_workload(work, flavour, app="workload", unwind="fp"):
             f"echo bad-domain-status=$?; xl shutdown $DOMID")
     g = ember_guest(work, app, flavour, args="150", timeout=240)
     g.update(hook=hook, hook_delay=2, hook_timeout=200)
+    return g
+
+
+def maxvcpus_workload(work, flavour):
+    """The workload guest with maxvcpus = 2 and vcpus = 1: Xen gives it a vCPU 1
+    that is never brought up (Ember runs vCPU 0 only), so emberprof must skip
+    that vCPU and say so, not end the recording (tests/xen/test_profiler.py)."""
+    g = ember_guest(work, "workload", flavour, args="150", case="maxvcpus", timeout=150)
+    with open(g["config"]) as f:
+        text = f.read()
+    assert "maxvcpus" not in text
+    with open(g["config"], "w") as f:
+        f.write(text + "maxvcpus = 2\n")
+    elf = f"/rig/files/workload-{flavour}.elf"
+    prof = f"/tmp/{g['name']}.prof"
+    g.update(hook=f"/rig/files/emberprof record --xen $DOMID --elf {elf} -n 300 -d 30 -o {prof} -q; "
+                  f"echo emberprof-status=$?; /rig/files/emberprof convert --to folded -i {prof}; "
+                  f"xl shutdown $DOMID",
+             hook_delay=2, hook_timeout=120)
     return g
 
 
@@ -226,6 +247,7 @@ def ember_guests(work):
     for fl in PROFILED_FLAVOURS:
         for app, unwind in PROFILED_APPS:
             batch.append(profiled_workload(work, fl, app, unwind))
+        batch.append(maxvcpus_workload(work, fl))
     for fl in FLAVOURS:
         batch.append(ember_guest(work, "hello", fl))
         batch.append(ember_guest(work, "selftest", fl, timeout=300))
