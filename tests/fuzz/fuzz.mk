@@ -77,6 +77,15 @@ fuzz-unwind-src := profiler/errors.c profiler/snapshot_file.c profiler/target_sn
 $(foreach f,$(fuzz-unwind-src) tests/fuzz/fuzz_unwind.c,$(eval FUZZ_DEFS-$(f) := -Iprofiler))
 FUZZ_LIBS-fuzz_unwind := -ldw -lelf
 $(FUZZ_DIR)/fuzz_unwind: $(call fuzz-kobj,$(fuzz-unwind-src))
+# Path resolution in kernel/vfs.c on a filesystem the input describes; the table
+# of filesystem types is the harness's (as in tests/unit/test_vfs.c).
+# The harness's reference resolver is not what is fuzzed: no comparison tracing there.
+FUZZ_DEFS-kernel/vfs.c := -D__fstypes_start=vfs_test_fstypes -D__fstypes_end=vfs_test_fstypes_end
+FUZZ_DEFS-tests/fuzz/fuzz_vfs_path.c := -fno-sanitize-coverage=trace-cmp
+fuzz-targets += vfs_path:4096:20000
+fuzz-bins += $(FUZZ_DIR)/fuzz_vfs_path
+$(FUZZ_DIR)/fuzz_vfs_path: $(call fuzz-kobj,kernel/vfs.c)
+-include $(FUZZ_DIR)/obj/kernel/vfs.c.d $(FUZZ_DIR)/obj/tests/fuzz/fuzz_vfs_path.c.d
 # The QEMU target's gdb protocol codec; the reading of ember_debug_info through
 # the page walk, over guest memory the input is.
 fuzz-rsp-src := profiler/gdb_rsp.c

@@ -117,6 +117,12 @@ $(UNIT_DIR)/test_prof_record: $(call unit-kobj,$(prof-record-src)) | $(UNIT_DIR)
 $(UNIT_DIR)/test_fuzz_findings: $(call unit-kobj,arch/$(ARCH)/pvh.c kernel/memmap.c)
 $(UNIT_DIR)/test_prof_outputs: $(call unit-kobj,$(prof-outputs-src))
 $(UNIT_DIR)/test_prof_pprof: $(call unit-kobj,$(prof-pprof-src))
+# kernel/vfs.c on a fake filesystem: the table of filesystem types the linker
+# makes for the kernel (__fstypes_start/_end) is the test's.
+UNIT_DEFS-kernel/vfs.c := -D__fstypes_start=vfs_test_fstypes -D__fstypes_end=vfs_test_fstypes_end
+unit-bins += $(UNIT_DIR)/test_vfs
+$(UNIT_DIR)/test_vfs: $(call unit-kobj,kernel/vfs.c)
+-include $(UNIT_DIR)/obj/kernel/vfs.c.d $(UNIT_DIR)/obj/tests/unit/test_vfs.c.d
 
 $(unit-bins): $(UNIT_DIR)/test_%: $(UNIT_DIR)/obj/tests/unit/test_%.c.o
 	@$(if $(Q),echo "  HOSTLD  $@")
