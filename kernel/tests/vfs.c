@@ -5,11 +5,12 @@
  * "gatefs", a filesystem type this file registers.
  *
  * Every gatefs operation passes a gate. When the test arms it, the next
- * operation to arrive (after gate.skip others) parks on a wait queue until
- * the test releases it, so the test interleaves two threads exactly, with
- * no sleeps and no timing: a worker starts a call, the test sees it parked
- * inside the filesystem, closes the fd or unmounts from under it, then lets
- * it go on.
+ * operation to arrive (after gate.skip others) parks on a wait queue with a
+ * ticket until the test releases that ticket, so the test interleaves
+ * threads exactly, with no sleeps and no timing: a worker starts a call,
+ * the test sees it parked inside the filesystem, closes the fd or unmounts
+ * from under it, then lets it go on; several parked calls can be let go in
+ * any order.
  *
  * Use after close is caught by the filesystem itself. Its files and mounts
  * are records in static arrays (never freed, so reading one is always
@@ -33,6 +34,7 @@
 #define GATE_LIVE 0x6a7e0a11u
 #define GATE_DEAD 0xdead0a11u
 #define FILE_SIZE 100
+#define TICKETS	  4
 
 struct gate_rec {
 	uint32_t magic;
@@ -44,11 +46,12 @@ static struct gate_rec files[8], mnts[4];
 
 static struct {
 	struct waitq wq;
-	bool armed;	      /* an operation will park */
-	unsigned skip;	      /* operations let through before that one */
-	bool released;	      /* the parked operation may go on */
-	unsigned parked;      /* operations parked now */
-	unsigned after_close; /* operations that woke to a poisoned record */
+	bool armed;		/* an operation will park */
+	unsigned skip;		/* operations let through before that one */
+	unsigned tickets;	/* operations parked so far; the i-th has ticket i */
+	bool released[TICKETS]; /* ticket i may go on */
+	unsigned parked;	/* operations parked now */
+	unsigned after_close;	/* operations that woke to a poisoned record */
 	const char *link_target;
 	struct gate_rec *last_file; /* what the last open opened */
 	bool sample_heap;
@@ -59,12 +62,11 @@ static void gate_arm(unsigned skip)
 {
 	gate.armed = true;
 	gate.skip = skip;
-	gate.released = false;
 }
 
-static void gate_release(void)
+static void gate_release(unsigned ticket)
 {
-	gate.released = true;
+	gate.released[ticket] = true;
 	waitq_wake_all(&gate.wq);
 }
 
@@ -78,8 +80,9 @@ static void gate_pass(void)
 		return;
 	}
 	gate.armed = false;
+	unsigned me = gate.tickets++ % TICKETS;
 	gate.parked++;
-	while (!gate.released)
+	while (!gate.released[me])
 		waitq_wait(&gate.wq, 0);
 	gate.parked--;
 }
@@ -275,6 +278,8 @@ static int setup(void)
 	for (unsigned i = 0; i < ARRAY_SIZE(old); i++)
 		vfs_umount(old[i]);
 	gate.armed = false;
+	gate.tickets = 0;
+	memset(gate.released, 0, sizeof(gate.released));
 	gate.after_close = 0;
 	gate.link_target = "/d";
 	gate.last_file = NULL;
@@ -305,6 +310,7 @@ struct job {
 	int fd;
 	const char *path;
 	long result;
+	unsigned ticket; /* where it parked */
 };
 
 static long fd_op(enum op op, int fd)
@@ -344,20 +350,23 @@ static int run_job(void *arg)
 /* Starts @j in a thread, parked in gatefs after @skip operations; NULL if it never parked. */
 static struct thread *start_parked(struct job *j, unsigned skip)
 {
+	unsigned before = gate.parked;
 	gate_arm(skip);
+	j->ticket = gate.tickets;
 	struct thread *t = thread_create("vfs-job", run_job, j, 0);
-	for (int i = 0; t && i < 100 && !gate.parked; i++)
+	for (int i = 0; t && i < 100 && gate.parked == before; i++)
 		thread_yield(); /* it runs until it parks */
-	if (t && !gate.parked) {
+	if (t && gate.parked == before) {
 		thread_join(t, NULL);
 		return NULL;
 	}
 	return t;
 }
 
-static void finish(struct thread *t)
+/* Lets @j go on and waits for its thread @t to end. */
+static void finish(struct thread *t, struct job *j)
 {
-	gate_release();
+	gate_release(j->ticket);
 	thread_join(t, NULL);
 }
 
@@ -371,7 +380,7 @@ static void close_during(enum op op, long want)
 	int fd = vfs_open(dir ? "/d" : "/f", dir ? O_RDONLY : O_RDWR, 0);
 	ASSERT_GE(fd, 3);
 	struct gate_rec *rec = gate.last_file;
-	struct job j = { op, fd, NULL, -1 };
+	struct job j = { op, fd, NULL, -1, 0 };
 	struct thread *t = start_parked(&j, 0);
 	ASSERT_NOT_NULL(t);
 	EXPECT_EQ(vfs_close(fd), 0);
@@ -379,7 +388,7 @@ static void close_during(enum op op, long want)
 	EXPECT_EQ(vfs_umount("/"), -EBUSY); /* and so its mount */
 	struct stat st;
 	EXPECT_EQ(vfs_fstat(fd, &st), -EBADF); /* but the fd is gone */
-	finish(t);
+	finish(t, &j);
 	EXPECT_EQ(j.result, want);
 	EXPECT_EQ(gate.after_close, 0);
 	EXPECT_EQ(rec->closes, 1);
@@ -458,12 +467,12 @@ TEST(vfs, an_fd_reused_during_a_call)
 	ASSERT_EQ(setup(), 0);
 	int fd = vfs_open("/f1", O_RDWR, 0);
 	ASSERT_GE(fd, 3);
-	struct job j = { LSEEK_END, fd, NULL, -1 };
+	struct job j = { LSEEK_END, fd, NULL, -1, 0 };
 	struct thread *t = start_parked(&j, 0);
 	ASSERT_NOT_NULL(t);
 	EXPECT_EQ(vfs_close(fd), 0);
 	EXPECT_EQ(vfs_open("/f2", O_RDWR, 0), fd);
-	finish(t);
+	finish(t, &j);
 	EXPECT_EQ(j.result, FILE_SIZE);
 	EXPECT_EQ(vfs_lseek(fd, 0, SEEK_CUR), 0);
 	EXPECT_EQ(gate.after_close, 0);
@@ -478,12 +487,12 @@ static void umount_during_walk(enum op op, const char *path)
 	ASSERT_EQ(setup(), 0);
 	ASSERT_EQ(vfs_mount("", "/dm", "gatefs", NULL), 0);
 	struct gate_rec *rec = &mnts[1];
-	struct job j = { op, -1, path, -1 };
+	struct job j = { op, -1, path, -1, 0 };
 	struct thread *t = start_parked(&j, 0);
 	ASSERT_NOT_NULL(t);
 	EXPECT_EQ(vfs_umount("/dm"), -EBUSY);
 	EXPECT_EQ(rec->closes, 0);
-	finish(t);
+	finish(t, &j);
 	EXPECT_EQ(gate.after_close, 0);
 	if (op == OPEN) {
 		EXPECT_GE(j.result, 3);
@@ -507,6 +516,30 @@ TEST(vfs, umount_during_an_open_walk_is_busy)
 	umount_during_walk(OPEN, "/dm/d1/f");
 }
 
+/* Two walks inside one mount, let go in the reverse order: the mount goes only after both. */
+TEST(vfs, two_walks_finish_out_of_order)
+{
+	ASSERT_EQ(setup(), 0);
+	ASSERT_EQ(vfs_mount("", "/dm", "gatefs", NULL), 0);
+	struct job a = { STAT, -1, "/dm/d1/f", -1, 0 }, b = { OPEN, -1, "/dm/d2/f", -1, 0 };
+	struct thread *ta = start_parked(&a, 0);
+	ASSERT_NOT_NULL(ta);
+	struct thread *tb = start_parked(&b, 0);
+	ASSERT_NOT_NULL(tb);
+	EXPECT_EQ(gate.parked, 2);
+	EXPECT_EQ(vfs_umount("/dm"), -EBUSY);
+	finish(tb, &b);
+	EXPECT_GE(b.result, 3);
+	EXPECT_EQ(vfs_umount("/dm"), -EBUSY);
+	EXPECT_EQ(vfs_close((int)b.result), 0);
+	EXPECT_EQ(vfs_umount("/dm"), -EBUSY); /* a is still inside */
+	finish(ta, &a);
+	EXPECT_EQ(a.result, 0);
+	EXPECT_EQ(gate.after_close, 0);
+	EXPECT_EQ(vfs_umount("/dm"), 0);
+	EXPECT_EQ(vfs_umount("/"), 0);
+}
+
 /* A link from one mount into another moves the call's pin: the first can go, the second not. */
 TEST(vfs, a_link_moves_the_walk_into_another_mount)
 {
@@ -514,12 +547,12 @@ TEST(vfs, a_link_moves_the_walk_into_another_mount)
 	ASSERT_EQ(vfs_mount("", "/da", "gatefs", NULL), 0);
 	ASSERT_EQ(vfs_mount("", "/db", "gatefs", NULL), 0);
 	gate.link_target = "/db/d2";
-	struct job j = { STAT, -1, "/da/ln/f", -1 };
+	struct job j = { STAT, -1, "/da/ln/f", -1, 0 };
 	struct thread *t = start_parked(&j, 1); /* parks after the hop, in /db */
 	ASSERT_NOT_NULL(t);
 	EXPECT_EQ(vfs_umount("/db"), -EBUSY);
 	EXPECT_EQ(vfs_umount("/da"), 0);
-	finish(t);
+	finish(t, &j);
 	EXPECT_EQ(j.result, 0);
 	EXPECT_EQ(gate.after_close, 0);
 	EXPECT_EQ(vfs_umount("/db"), 0);
@@ -529,14 +562,14 @@ TEST(vfs, a_link_moves_the_walk_into_another_mount)
 TEST(vfs, a_second_mount_while_the_first_is_mounting_is_busy)
 {
 	ASSERT_EQ(setup(), 0);
-	struct job j = { MOUNT, -1, "/dm", -1 };
+	struct job j = { MOUNT, -1, "/dm", -1, 0 };
 	struct thread *t = start_parked(&j, 1); /* parks in the mount op, after the stat of /dm */
 	ASSERT_NOT_NULL(t);
 	EXPECT_EQ(vfs_mount("", "/dm", "gatefs", NULL), -EBUSY);
 	EXPECT_NULL(vfs_mount_at("/dm"));
 	EXPECT_EQ(vfs_umount("/dm"), -EINVAL); /* not mounted yet */
 	EXPECT_EQ(vfs_umount("/"), -EBUSY);    /* a mount is being made below it */
-	finish(t);
+	finish(t, &j);
 	EXPECT_EQ(j.result, 0);
 	EXPECT_NOT_NULL(vfs_mount_at("/dm"));
 	EXPECT_EQ(vfs_umount("/dm"), 0);
