@@ -161,7 +161,11 @@ static void recover_stall(struct p9front *f, const char *what, uint64_t waited_n
 	       f->tag, what, (unsigned)(waited_ns / NSEC_PER_SEC), READ_ONCE(f->intf->in_prod),
 	       f->in.own, f->out.own, READ_ONCE(f->intf->out_cons), f->port, e.pending, e.masked,
 	       e.upcall_pending, e.upcall_masked);
+	uint64_t replies = f->replies;
 	collect_replies(f);
+	if (f->replies != replies) /* an event we never got: a defect on our side */
+		printk("9pfront: %s: %u replies had arrived without an event\n", f->tag,
+		       (unsigned)(f->replies - replies));
 	waitq_wake_all(&f->space);
 	evtchn_send(f->port);
 }
