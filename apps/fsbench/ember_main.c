@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * fsbench for Ember: mounts the share tagged by the first argument (default
- * "share") at / and times the mount itself (transport connect to root fid
- * attached), then runs the shared workload (workload.c) over the VFS.
+ * "share") at / and times the mount (first after boot, then again with the
+ * channel up: Tversion to root fid attached), then runs the shared workload
+ * (workload.c) over the VFS.
  *
  *   fsbench [TAG [SEQ_MIB [SMALL_FILES]]]      defaults: share 64 1000
  */
@@ -72,18 +73,35 @@ static unsigned arg_uint(int argc, char **argv, int i, unsigned dflt)
 	return v ? v : dflt;
 }
 
-int main(int argc, char **argv)
+/* Times one mount of @tag at /; 0 or the error (printed). */
+static int timed_mount(const char *tag, uint64_t *us)
 {
-	const char *tag = argc > 1 ? argv[1] : "share";
 	uint64_t t0 = time_now_ns();
 	/* msize 256 KiB, as the Linux guest is given (tests/bench/fs) */
 	int err = vfs_mount(tag, "/", "9p", "msize=262144");
-	uint64_t t1 = time_now_ns();
-	if (err) {
+	*us = (time_now_ns() - t0) / 1000;
+	if (err)
 		printk("fsbench: cannot mount share '%s' (%d)\n", tag, err);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	const char *tag = argc > 1 ? argv[1] : "share";
+	uint64_t first_us, us;
+	/*
+	 * The first mount may wait for the transport's handshake, which starts
+	 * at boot (on Xen it cannot finish before the backend answers); the
+	 * second finds the channel up, as Linux's mount(2) does: that one is
+	 * "the mount" the benchmarks compare.
+	 */
+	int err = timed_mount(tag, &first_us);
+	err = err ?: vfs_umount("/");
+	err = err ?: timed_mount(tag, &us);
+	if (err)
 		return 1;
-	}
-	printk("fsbench: mount_us=%lu\n", (unsigned long)((t1 - t0) / 1000));
+	printk("fsbench: first_mount_us=%lu mount_us=%lu\n", (unsigned long)first_us,
+	       (unsigned long)us);
 	struct fsb_result r;
 	fsb_run("", arg_uint(argc, argv, 2, 64), arg_uint(argc, argv, 3, 1000), &r);
 	fsb_report("ember", &r);
