@@ -23,38 +23,8 @@
 #include <string.h>
 
 #include "../../xen/xenstore.c"
-#include "../unit/sim_sched.h"
-#include "../unit/sim_xenstored.h"
+#include "../unit/sim_xs_client.h"
 #include "fuzz_check.h"
-
-static void fresh(void)
-{
-	sim_sched_init();
-	sim_xsd_setup();
-	memset(&stats, 0, sizeof(stats));
-	list_init(&pending);
-	list_init(&events);
-	list_init(&watches);
-	waitq_init(&ring_wq);
-	waitq_init(&reply_wq);
-	waitq_init(&event_wq);
-	mutex_init(&writer);
-	next_req_id = 1;
-	CHECK(xs_init() == 0);
-}
-
-/* Ends the reader cleanly and frees the watch events nobody ran. */
-static void end_client(void)
-{
-	sim_xsd_end_reader();
-	struct list_node *n;
-	while ((n = list_pop_front(&events)) != NULL) {
-		struct xs_event *e = list_entry(n, struct xs_event, link);
-		free(e->body);
-		free(e);
-	}
-	sim_sched_reset();
-}
 
 /* Success, one of the client's own errors, or an error xenstored can name (xs_wire.h). */
 static bool documented(int err)
@@ -151,13 +121,13 @@ static void step(const uint8_t *s, const uint8_t **data, size_t *left)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fresh();
+	CHECK(sim_xs_start() == 0);
 	while (size >= 4) {
 		const uint8_t *s = data;
 		data += 4;
 		size -= 4;
 		step(s, &data, &size);
 	}
-	end_client();
+	sim_xs_end();
 	return 0;
 }

@@ -23,48 +23,21 @@
 #include <cmocka.h>
 
 #include "../../xen/xenstore.c"
-#include "sim_sched.h"
-#include "sim_xenstored.h"
+#include "sim_xs_client.h"
 
 extern char sim_last_printk[256];
 
-/* Fresh client state, fresh threads, a fresh xenstored. */
 static int fresh(void **state)
 {
 	(void)state;
-	sim_sched_init();
-	sim_xsd_setup();
-	ring = NULL;
-	memset(&stats, 0, sizeof(stats));
-	list_init(&pending);
-	list_init(&events);
-	list_init(&watches);
-	waitq_init(&ring_wq);
-	waitq_init(&reply_wq);
-	waitq_init(&event_wq);
-	mutex_init(&writer);
-	next_req_id = 1;
-	assert_int_equal(xs_init(), 0);
+	assert_int_equal(sim_xs_start(), 0);
 	return 0;
-}
-
-/* Ends the reader cleanly and frees the watch events nobody ran. */
-static void end_client(void)
-{
-	sim_xsd_end_reader();
-	struct list_node *n;
-	while ((n = list_pop_front(&events)) != NULL) {
-		struct xs_event *e = list_entry(n, struct xs_event, link);
-		free(e->body);
-		free(e);
-	}
-	sim_sched_reset();
 }
 
 static int done(void **state)
 {
 	(void)state;
-	end_client();
+	sim_xs_end();
 	return 0;
 }
 
