@@ -18,11 +18,14 @@
  * broken and every request fails with -EIO. A reply for a tag nobody waits
  * for is dropped and counted.
  *
- * Notifications. We notify the backend after publishing a request and
- * after consuming replies: QEMU's backend, finding too little room in "in"
- * for a reply, waits for our next event before it writes it, so a frontend
- * that only notified on requests deadlocked whenever replies filled "in"
- * (several large reads in flight) until its next request.
+ * Notifications. We notify the backend after publishing a request, and
+ * after consuming replies while other requests are still unanswered: QEMU's
+ * backend, finding too little room in "in" for a reply, waits for our next
+ * event before it writes it, so a frontend that only notified on requests
+ * deadlocked whenever replies filled "in" (several large reads in flight)
+ * until its next request. With nothing else pending no reply can be
+ * waiting, and the next request notifies anyway (an event per reply
+ * there halved sequential reads in the rig: 256 MiB in 176 s, 88 s without).
  *
  * Failure policy (as xen/xenstore.c's): a request has a deadline
  * (P9FRONT_REQUEST_TIMEOUT_NS, waiting for room and for the reply
@@ -41,14 +44,6 @@
 
 #define P9FRONT_STALL_NS	   (2 * NSEC_PER_SEC)
 #define P9FRONT_REQUEST_TIMEOUT_NS (60 * NSEC_PER_SEC)
-
-struct pending {
-	struct list_node link;
-	struct p9_req *req;
-	bool done;
-	int err;
-	struct waitq wq;
-};
 
 static void finish(struct pending *p, int err)
 {
@@ -135,7 +130,8 @@ static void collect_replies(struct p9front *f)
 	}
 	if (consumed && !f->broken) {
 		xring_publish(&f->in);
-		evtchn_send(f->port); /* the backend may be waiting for room */
+		if (!list_empty(&f->pending)) /* a reply may be waiting for room */
+			evtchn_send(f->port);
 	}
 }
 

@@ -51,6 +51,15 @@ struct p9front {
 	uint64_t requests, replies, dropped, stalls;
 };
 
+/* A request awaiting its reply, on p9front.pending (9pfront.c). */
+struct pending {
+	struct list_node link;
+	struct p9_req *req;
+	bool done;
+	int err;
+	struct waitq wq;
+};
+
 /* 9pfront.c */
 extern const struct p9_transport_ops p9front_ops;
 /* The event channel handler: collects replies, wakes writers. */

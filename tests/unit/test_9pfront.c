@@ -187,13 +187,29 @@ static void test_request_larger_than_ring_is_refused(void **state)
 	assert_false(sim.f.broken);
 }
 
-static void test_backend_notified_after_replies_consumed(void **state)
+static void test_no_extra_notification_when_nothing_else_waits(void **state)
 {
 	(void)state;
 	unsigned before = sim.notifications;
 	assert_int_equal(sim_request(TVERSION, 1, 100, 200, NULL, true), 0);
-	/* one for the request, one after taking the reply off "in" */
+	assert_int_equal(sim.notifications - before, 1); /* the request's own */
+}
+
+/*
+ * With another request unanswered, taking a reply off "in" notifies the
+ * backend: its reply may be waiting for the room we just made.
+ */
+static void test_backend_notified_after_replies_consumed(void **state)
+{
+	(void)state;
+	struct p9_req other_req = { .tag = 77 };
+	struct pending other = { .req = &other_req };
+	waitq_init(&other.wq);
+	list_push_back(&sim.f.pending, &other.link);
+	unsigned before = sim.notifications;
+	assert_int_equal(sim_request(TVERSION, 1, 100, 200, NULL, true), 0);
 	assert_int_equal(sim.notifications - before, 2);
+	list_remove(&other.link);
 }
 
 static void test_not_connected(void **state)
@@ -218,6 +234,7 @@ int main(void)
 		T(test_silent_backend_times_out_and_stays_broken),
 		T(test_full_ring_times_out),
 		T(test_request_larger_than_ring_is_refused),
+		T(test_no_extra_notification_when_nothing_else_waits),
 		T(test_backend_notified_after_replies_consumed),
 		T(test_not_connected),
 	};
