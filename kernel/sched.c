@@ -37,10 +37,12 @@ struct thread {
 	bool detached;
 	int exit_status;
 	uint64_t id;
-	uintptr_t stack; /* lowest address; its first page is the guard */
+	uintptr_t stack; /* own stack: lowest address, its first page the guard; 0: none */
 	unsigned stack_order;
+	uintptr_t stack_lo, stack_hi; /* the usable stack, whoever provided it */
 	thread_fn fn;
 	void *arg;
+	void *app; /* the C library's per-thread state (libc-glue), if any */
 	struct waitq joiners;
 	char name[THREAD_NAME_MAX];
 };
@@ -80,6 +82,8 @@ void sched_init(void)
 	t->id = next_id++;
 	t->stack = (uintptr_t)boot_stack_guard;
 	t->stack_order = page_order_for((size_t)(boot_stack_top - boot_stack_guard));
+	t->stack_lo = (uintptr_t)boot_stack_guard + PAGE_SIZE;
+	t->stack_hi = (uintptr_t)boot_stack_top;
 	list_init(&t->link);
 	list_init(&t->timer_link);
 	waitq_init(&t->joiners);
@@ -164,9 +168,36 @@ static void thread_start(void *arg)
 	thread_exit(t->fn(t->arg));
 }
 
-struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t stack_size)
+static struct thread *thread_new(const char *name, thread_fn fn, void *arg)
 {
 	struct thread *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	name_copy(t->name, name);
+	t->fn = fn;
+	t->arg = arg;
+	waitq_init(&t->joiners);
+	list_init(&t->timer_link);
+	return t;
+}
+
+/* Makes @t (its stack and context set up) runnable. */
+static struct thread *thread_start_new(struct thread *t)
+{
+	arch_context_init(&t->ctx, t->stack_hi, thread_start, t);
+	unsigned long flags = arch_irq_save();
+	t->id = next_id++;
+	t->state = THREAD_RUNNABLE;
+	list_push_back(&all_threads, &t->all_link);
+	list_push_back(&run_queue, &t->link);
+	stats.threads++;
+	arch_irq_restore(flags);
+	return t;
+}
+
+struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t stack_size)
+{
+	struct thread *t = thread_new(name, fn, arg);
 	if (!t)
 		return NULL;
 	t->stack_order = page_order_for(stack_size ? stack_size : THREAD_STACK_DEFAULT);
@@ -179,29 +210,50 @@ struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t s
 		free(t);
 		return NULL;
 	}
-	name_copy(t->name, name);
-	t->fn = fn;
-	t->arg = arg;
-	waitq_init(&t->joiners);
-	list_init(&t->timer_link);
-	arch_context_init(&t->ctx, t->stack + (PAGE_SIZE << t->stack_order), thread_start, t);
+	t->stack_lo = t->stack + PAGE_SIZE;
+	t->stack_hi = t->stack + (PAGE_SIZE << t->stack_order);
+	return thread_start_new(t);
+}
 
-	unsigned long flags = arch_irq_save();
-	t->id = next_id++;
-	t->state = THREAD_RUNNABLE;
-	list_push_back(&all_threads, &t->all_link);
-	list_push_back(&run_queue, &t->link);
-	stats.threads++;
-	arch_irq_restore(flags);
-	return t;
+struct thread *thread_create_on_stack(const char *name, thread_fn fn, void *arg, uintptr_t stack_lo,
+				      uintptr_t stack_hi, int (*setup)(struct thread *))
+{
+	struct thread *t = thread_new(name, fn, arg);
+	if (!t)
+		return NULL;
+	t->stack_lo = stack_lo;
+	t->stack_hi = stack_hi;
+	if (setup && setup(t)) {
+		free(t);
+		return NULL;
+	}
+	return thread_start_new(t);
+}
+
+struct arch_context *thread_arch_context(struct thread *t)
+{
+	return &t->ctx;
+}
+
+void *thread_app_data(const struct thread *t)
+{
+	return t->app;
+}
+
+void thread_set_app_data(struct thread *t, void *data)
+{
+	t->app = data;
 }
 
 static void thread_free(struct thread *t)
 {
 	list_remove(&t->all_link);
 	stats.threads--;
-	arch_mmu_clear_guard(t->stack);
-	page_free((void *)t->stack, t->stack_order);
+	arch_context_release(&t->ctx);
+	if (t->stack) {
+		arch_mmu_clear_guard(t->stack);
+		page_free((void *)t->stack, t->stack_order);
+	}
 	free(t);
 }
 
@@ -384,7 +436,7 @@ const char *sched_guard_owner(uintptr_t addr)
 	list_for_each(it, &all_threads)
 	{
 		struct thread *t = list_entry(it, struct thread, all_link);
-		if (addr >= t->stack && addr < t->stack + PAGE_SIZE)
+		if (t->stack && addr >= t->stack && addr < t->stack + PAGE_SIZE)
 			return t->name;
 	}
 	if (addr >= (uintptr_t)boot_stack_guard && addr < (uintptr_t)boot_stack_guard + PAGE_SIZE)
@@ -397,7 +449,7 @@ bool sched_on_some_stack(uintptr_t addr, size_t len)
 	list_for_each(it, &all_threads)
 	{
 		struct thread *t = list_entry(it, struct thread, all_link);
-		uintptr_t lo = t->stack + PAGE_SIZE, hi = t->stack + (PAGE_SIZE << t->stack_order);
+		uintptr_t lo = t->stack_lo, hi = t->stack_hi;
 		if (t == &idle_thread)
 			hi = (uintptr_t)boot_stack_top;
 		if (addr >= lo && addr + len <= hi)

@@ -106,3 +106,9 @@ __noreturn void arch_triple_fault(void)
 	for (;;)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 }
+
+/* PV: the guest cannot write the FS-base MSR; Xen loads it. */
+void arch_write_tls_base(uintptr_t base)
+{
+	HYPERVISOR_set_segment_base(SEGBASE_FS, base);
+}

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Shared by every x86_64 platform:
 arch-y += arch/x86_64/switch.S
+arch-y += arch/x86_64/context.c
+arch-y += arch/x86_64/random.c
 arch-y += arch/x86_64/probe.S
 arch-y += arch/x86_64/boot.c
 arch-y += arch/x86_64/traps.c

@@ -139,3 +139,10 @@ __noreturn void arch_triple_fault(void)
 	for (;;)
 		__asm__ volatile("hlt");
 }
+
+#define MSR_FS_BASE 0xc0000100u
+
+void arch_write_tls_base(uintptr_t base)
+{
+	wrmsr(MSR_FS_BASE, base);
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Thread context switch (cooperative: called only from the scheduler, with
+ * Thread stack switch (cooperative: called only through arch_context_switch()
+ * in context.c, which switches the thread pointer and extended state, with
  * interrupts off). Only what the SysV ABI makes callee-saved is kept: the six
  * callee-saved registers, MXCSR and the x87 control word. The stack pointer
  * is the whole context.
@@ -9,9 +10,9 @@
  *   +0 mxcsr, +4 x87 cw, +8 r15, r14, r13, r12, rbx, rbp, +56 return address
  */
 	.section .text
-	.globl arch_context_switch
-	.type arch_context_switch, @function
-arch_context_switch:
+	.globl arch_stack_switch
+	.type arch_stack_switch, @function
+arch_stack_switch:
 	pushq %rbp
 	pushq %rbx
 	pushq %r12
@@ -33,7 +34,7 @@ arch_context_switch:
 	popq %rbx
 	popq %rbp
 	ret
-	.size arch_context_switch, . - arch_context_switch
+	.size arch_stack_switch, . - arch_stack_switch
 
 /* First code of every thread: rbx = entry, r12 = argument. */
 	.type thread_trampoline, @function

@@ -55,8 +55,18 @@ int arch_mmu_clear_guard(uintptr_t page);
 
 /* --- switch.S: threads ---------------------------------------------------- */
 
+struct arch_fpu;
+
+/*
+ * A thread's CPU context. Kernel threads have only a stack pointer; an
+ * application thread (libc-glue) also has a thread pointer (the TLS base:
+ * FS on x86-64) and extended-state storage (x87/SSE), both switched with it.
+ * The kernel itself never touches either (it is built general-regs-only).
+ */
 struct arch_context {
-	uintptr_t sp;
+	uintptr_t sp; /* first: switch.S stores it at offset 0 */
+	uintptr_t tls_base;
+	struct arch_fpu *fpu; /* NULL: the thread never runs FPU/SSE code */
 };
 
 /*
@@ -68,10 +78,34 @@ void arch_context_init(struct arch_context *ctx, uintptr_t stack_top, void (*ent
 		       void *arg);
 
 /*
- * Saves the callee-saved state into @from and resumes @to. Returns when
- * something switches back to @from. Precondition: interrupts disabled.
+ * Saves the callee-saved state into @from and resumes @to, with @to's thread
+ * pointer and extended state. Returns when something switches back to @from.
+ * Precondition: interrupts disabled.
  */
 void arch_context_switch(struct arch_context *from, struct arch_context *to);
+
+/*
+ * Gives @ctx extended-state storage, in the state a new process starts
+ * with (x87 and SSE defaults, nothing pending). 0 or -ENOMEM.
+ */
+int arch_context_fpu_init(struct arch_context *ctx);
+
+/* Releases what arch_context_fpu_init() gave; @ctx must never run again. */
+void arch_context_release(struct arch_context *ctx);
+
+/* Sets the thread pointer of @ctx, the running context. */
+void arch_context_set_tls(struct arch_context *ctx, uintptr_t base);
+
+/* Loads the CPU's thread-pointer register (FS base; the platform's way). */
+void arch_write_tls_base(uintptr_t base);
+
+/* --- random.c: CPU randomness and features (for the C library) ----------- */
+
+/* 64 bits from the CPU's random-number instruction; false when it has none. */
+bool arch_random_u64(uint64_t *out);
+
+/* The ELF AT_HWCAP value of this CPU. */
+unsigned long arch_hwcap(void);
 
 /* --- probe.S: fault-tolerant accesses (used by tests and debuggers) ------- */
 

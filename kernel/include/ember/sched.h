@@ -43,6 +43,23 @@ void sched_init(void);
  */
 struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t stack_size);
 
+/*
+ * As thread_create(), on a stack the caller provides and keeps owning
+ * ([@stack_lo, @stack_hi), no guard page added): application threads, whose
+ * stacks the C library allocates. @setup (if not NULL) runs before the
+ * thread can be scheduled (its context and FPU state, say); a nonzero
+ * return abandons the thread. Returns the thread, or NULL.
+ */
+struct thread *thread_create_on_stack(const char *name, thread_fn fn, void *arg, uintptr_t stack_lo,
+				      uintptr_t stack_hi, int (*setup)(struct thread *));
+
+/* The CPU context of @t (for its thread pointer and FPU state). */
+struct arch_context *thread_arch_context(struct thread *t);
+
+/* One pointer per thread for the C library's own state (libc-glue). */
+void *thread_app_data(const struct thread *t);
+void thread_set_app_data(struct thread *t, void *data);
+
 /* Ends the calling thread with @status; its joiner receives it. */
 __noreturn void thread_exit(int status);
 

@@ -120,6 +120,11 @@ static inline long HYPERVISOR_fpu_taskswitch(int set)
 	return xen_hypercall(__HYPERVISOR_fpu_taskswitch, set, 0, 0, 0, 0);
 }
 
+static inline long HYPERVISOR_set_segment_base(unsigned which, unsigned long base)
+{
+	return xen_hypercall(__HYPERVISOR_set_segment_base, which, base, 0, 0, 0);
+}
+
 /* Xen's errno values are Linux's, so -EINVAL etc. compare directly. */
 
 #endif
