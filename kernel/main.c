@@ -101,7 +101,7 @@ static int main_thread(void *arg __unused)
 	if (root > 0)
 		boot_step("root filesystem");
 	boot_times.main_cycles = arch_cycles();
-	int status = main(cmdline.argc, cmdline.argv);
+	int status = app_start(&cmdline);
 	if (status < 0 || status > EMBER_EXIT_APP_MAX)
 		status = EMBER_EXIT_APP_MAX;
 	kernel_exit(status);

@@ -2,10 +2,13 @@
 /*
  * param_apply(): the guest-only half of the parameter registry, which reads
  * the descriptors the linker gathered and explains errors on the console.
+ * Keys starting with "env." are not kernel parameters: they are the
+ * application's environment (NAME=VALUE, see app_start()).
  */
 #include <ember/param.h>
 #include <ember/errno.h>
 #include <ember/printk.h>
+#include <ember/string.h>
 
 extern const struct param_desc __params_start[], __params_end[];
 
@@ -22,6 +25,8 @@ int param_apply(const struct cmdline *cl)
 	size_t n = (size_t)(__params_end - __params_start);
 	for (int i = 0; i < cl->nparams; i++) {
 		const struct cmdline_param *p = &cl->params[i];
+		if (!strncmp(p->key, PARAM_ENV_PREFIX, sizeof(PARAM_ENV_PREFIX) - 1))
+			continue;
 		int err = param_set(__params_start, n, p->key, p->value);
 		if (err == -ENOENT) {
 			printk("ember: unknown kernel parameter '%s'\n", p->key);

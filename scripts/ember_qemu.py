@@ -30,6 +30,7 @@ EXIT_NAMES = {
     103: "missing or empty memory map",
     104: "out of memory",
     105: "bad boot information",
+    106: "killed by a signal",
 }
 STATUS_TIMEOUT = 124   # runner's own statuses, outside the guest's range
 STATUS_RESET = 125

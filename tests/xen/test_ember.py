@@ -38,6 +38,17 @@ def test_hello(rig, flavour):
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
+def test_musl_hello(rig, flavour):
+    name = f"hello-libc-{flavour}"
+    res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
+    assert res["created"] and res["ended"] == "poweroff", msg
+    # SSE/x87 state, the environment, static TLS (FS base: a hypercall on PV)
+    assert "Hello from musl on Ember! 2 argument(s), pi ~ 3.14159" in out, msg
+    assert "argv[2] = 'two'" in out and "GREETING is hi" in out, msg
+    assert "tls_counter = 42" in out and "ember: exit status 0" in out, msg
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
 def test_selftest_runs_every_suite(rig, flavour):
     name = f"selftest-{flavour}"
     res, msg = rig.result(name), rig.explain(name)

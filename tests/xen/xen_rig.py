@@ -265,6 +265,7 @@ def ember_guests(work):
         batch.append(maxvcpus_workload(work, fl))
     for fl in FLAVOURS:
         batch.append(ember_guest(work, "hello", fl))
+        batch.append(ember_guest(work, "hello-libc", fl, "one two"))
         batch.append(ember_guest(work, "selftest", fl, timeout=300))
         for case, (args, hook) in CRASH_CASES.items():
             batch.append(ember_guest(work, "crashtest", fl, args, case,

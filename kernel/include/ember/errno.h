@@ -2,13 +2,14 @@
 /*
  * Kernel error numbers. Kernel calls return 0 or a positive value on success
  * and a negative errno on failure. The values are Linux's, which is what musl
- * (the future libc) expects from the syscall shim.
+ * expects from the syscall shim.
  */
 #ifndef EMBER_ERRNO_H
 #define EMBER_ERRNO_H
 
 #define EPERM	     1
 #define ENOENT	     2
+#define ESRCH	     3
 #define EINTR	     4
 #define EIO	     5
 #define ENXIO	     6
@@ -27,6 +28,7 @@
 #define EINVAL	     22
 #define ENFILE	     23
 #define EMFILE	     24
+#define ENOTTY	     25
 #define EFBIG	     27
 #define ENOSPC	     28
 #define ESPIPE	     29

@@ -20,6 +20,7 @@ enum ember_exit {
 	EMBER_EXIT_BAD_MEMMAP = 103, /* missing, empty or unusable memory map */
 	EMBER_EXIT_NO_MEMORY = 104,  /* not enough memory to start the app */
 	EMBER_EXIT_BAD_BOOT = 105,   /* boot information missing or corrupt */
+	EMBER_EXIT_SIGNAL = 106,     /* a C library application killed by a signal (abort, ...) */
 };
 
 /* Ends the guest with @status after printing the exit summary. */

@@ -17,6 +17,16 @@ __noreturn void kernel_main(void *boot_info);
 /* The application's entry point (apps/<app>/). Its return value ends the guest. */
 int main(int argc, char **argv);
 
+/*
+ * Runs the application with the command line's arguments (and "env."
+ * parameters) and returns its status. Chosen at link time: kernel-API apps
+ * get kernel/app_start.c (main(argc, argv)); C library apps
+ * (app-features += libc) get libc-glue/start.c, which gives musl the start
+ * a process would have.
+ */
+struct cmdline;
+int app_start(const struct cmdline *cl);
+
 /* Cycle counter values at the first instruction, boot steps, and main(). */
 #define BOOT_STEPS_MAX 8
 struct boot_step {

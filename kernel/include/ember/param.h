@@ -14,6 +14,9 @@
 
 enum param_type { PARAM_BOOL, PARAM_UINT, PARAM_STRING };
 
+/* "env.NAME=VALUE" on the command line: the application's environment. */
+#define PARAM_ENV_PREFIX "env."
+
 struct param_desc {
 	const char *name;
 	enum param_type type;

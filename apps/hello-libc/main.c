@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hello-libc: an ordinary C program (it builds unchanged with the host's
+ * cc) run as an Ember C library app: printf with floating point, argv and
+ * the environment, thread-local storage, malloc, and exit's status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static __thread int tls_counter = 41;
+
+int main(int argc, char **argv, char **envp)
+{
+	printf("Hello from musl on Ember! %d argument(s), pi ~ %.5f\n", argc - 1, 3.14159265);
+	for (int i = 1; i < argc; i++)
+		printf("argv[%d] = '%s'\n", i, argv[i]);
+	for (char **e = envp; *e; e++)
+		printf("env: %s\n", *e);
+	const char *greeting = getenv("GREETING");
+	printf("GREETING is %s\n", greeting ? greeting : "(unset)");
+	tls_counter++;
+	printf("tls_counter = %d\n", tls_counter);
+	char *p = malloc(100000);
+	if (!p)
+		return 2;
+	memset(p, 'x', 100000);
+	free(p);
+	fflush(stdout);
+	return argc > 1 && !strcmp(argv[1], "fail") ? 3 : 0;
+}

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: MIT
+/* app_start() for kernel-API applications: main() with the command line's arguments. */
+#include <ember/cmdline.h>
+#include <ember/kernel.h>
+
+int app_start(const struct cmdline *cl)
+{
+	return main(cl->argc, (char **)cl->argv);
+}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Memory system calls: anonymous mmap for the C library (thread stacks,
+ * large allocations, static TLS beyond the builtin area), munmap, mprotect,
+ * madvise, brk.
+ *
+ * A mapping is a block from the page allocator (power-of-two pages, zeroed),
+ * at virtual == physical like all Ember memory, recorded in a list so that
+ * munmap, mprotect and libc_mem_region() (a clone'd thread's stack bounds)
+ * can find it. mprotect(PROT_NONE) unmaps pages (musl's thread-stack guard:
+ * an overflow faults and is reported with the thread's name), read/write
+ * maps them back; PROT_EXEC is refused (-EACCES: Ember keeps W^X and
+ * applications are linked into the image, so nothing needs to make data
+ * executable). There is no program break (brk reports none): musl then uses mmap.
+ */
+#include <ember/arch.h>
+#include <ember/errno.h>
+#include <ember/heap.h>
+#include <ember/list.h>
+#include <ember/page_alloc.h>
+#include <ember/printk.h>
+#include <ember/string.h>
+#include <ember/syscall.h>
+
+#include "libc_glue.h"
+
+#define PROT_READ     1
+#define PROT_WRITE    2
+#define PROT_EXEC     4
+#define MAP_SHARED    0x01
+#define MAP_PRIVATE   0x02
+#define MAP_FIXED     0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_NORESERVE 0x4000
+#define MAP_STACK     0x20000
+
+struct mapping {
+	struct list_node link;
+	uintptr_t start;
+	size_t len;	 /* what was asked, page-rounded */
+	unsigned order;	 /* the block behind it */
+	uint8_t *guards; /* per page: 1 when unmapped by mprotect (NULL: none) */
+};
+
+static struct list_node mappings = LIST_INIT(mappings);
+static struct {
+	void *base;
+	size_t size;
+} later[16];
+static unsigned n_later;
+
+static struct mapping *find(uintptr_t addr)
+{
+	list_for_each(it, &mappings)
+	{
+		struct mapping *m = list_entry(it, struct mapping, link);
+		if (addr >= m->start && addr - m->start < m->len)
+			return m;
+	}
+	return NULL;
+}
+
+int libc_mem_region(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
+{
+	unsigned long flags = arch_irq_save();
+	struct mapping *m = find(addr);
+	if (m)
+		*lo = m->start, *hi = m->start + m->len;
+	arch_irq_restore(flags);
+	return m ? 0 : -ENOENT;
+}
+
+static void release(struct mapping *m)
+{
+	if (m->guards)
+		for (size_t i = 0; i < m->len / PAGE_SIZE; i++)
+			if (m->guards[i])
+				arch_mmu_clear_guard(m->start + i * PAGE_SIZE);
+	list_remove(&m->link);
+	page_free((void *)m->start, m->order);
+	free(m->guards);
+	free(m);
+}
+
+static int unmap(uintptr_t addr, size_t len)
+{
+	struct mapping *m = find(addr);
+	if (!m)
+		return 0; /* as Linux: unmapping nothing is not an error */
+	if (addr != m->start || len < m->len) {
+		printk("libc: munmap of part of a mapping (%#lx+%#lx of %#lx+%#lx) keeps it\n",
+		       (unsigned long)addr, (unsigned long)len, (unsigned long)m->start,
+		       (unsigned long)m->len);
+		return 0;
+	}
+	release(m);
+	return 0;
+}
+
+static void sweep_later(void)
+{
+	unsigned long flags = arch_irq_save();
+	while (n_later) {
+		n_later--;
+		unmap((uintptr_t)later[n_later].base, later[n_later].size);
+	}
+	arch_irq_restore(flags);
+}
+
+void libc_mem_unmap_later(void *base, size_t size)
+{
+	unsigned long flags = arch_irq_save();
+	if (n_later == sizeof(later) / sizeof(later[0])) {
+		arch_irq_restore(flags);
+		sweep_later(); /* cannot be ours: we are still on our stack, not queued */
+		flags = arch_irq_save();
+	}
+	later[n_later].base = base;
+	later[n_later].size = size;
+	n_later++;
+	arch_irq_restore(flags);
+}
+
+static size_t page_round(size_t len)
+{
+	return (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+long sys_mprotect(long, long, long, long, long, long);
+
+SYSCALL6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags, int, fd, off_t, off)
+{
+	(void)off;
+	sweep_later();
+	if (!len || len > (1ul << 40))
+		return -EINVAL;
+	if (prot & PROT_EXEC)
+		return -EACCES;
+	if (!(flags & MAP_ANONYMOUS) || fd != -1) {
+		printk("libc: mmap of a file is not supported yet: -ENODEV\n");
+		return -ENODEV;
+	}
+	if (flags & MAP_FIXED) {
+		(void)addr;
+		return -EINVAL; /* no address space to place things in: everything is identity-mapped */
+	}
+	len = page_round(len);
+	struct mapping *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->order = page_order_for(len);
+	void *p = page_alloc(m->order);
+	if (!p) {
+		free(m);
+		return -ENOMEM;
+	}
+	memset(p, 0, len);
+	m->start = (uintptr_t)p;
+	m->len = len;
+	unsigned long irq = arch_irq_save();
+	list_push_back(&mappings, &m->link);
+	arch_irq_restore(irq);
+	if (!(prot & (PROT_READ | PROT_WRITE))) {
+		/* PROT_NONE reservations: musl maps a stack with its guard in one call */
+		long err = sys_mprotect((long)p, (long)len, prot, 0, 0, 0);
+		if (err)
+			return err;
+	}
+	return (long)p;
+}
+
+SYSCALL2(munmap, uintptr_t, addr, size_t, len)
+{
+	if (addr % PAGE_SIZE || !len)
+		return -EINVAL;
+	sweep_later();
+	unsigned long flags = arch_irq_save();
+	int err = unmap(addr, page_round(len));
+	arch_irq_restore(flags);
+	return err;
+}
+
+SYSCALL3(mprotect, uintptr_t, addr, size_t, len, int, prot)
+{
+	if (addr % PAGE_SIZE)
+		return -EINVAL;
+	if (prot & PROT_EXEC)
+		return -EACCES;
+	len = page_round(len);
+	unsigned long flags = arch_irq_save();
+	struct mapping *m = find(addr);
+	int err = 0;
+	if (!m || addr + len > m->start + m->len)
+		err = -ENOMEM;
+	if (!err && !m->guards && !(m->guards = calloc(m->len / PAGE_SIZE, 1)))
+		err = -ENOMEM;
+	for (uintptr_t a = addr; !err && a < addr + len; a += PAGE_SIZE) {
+		uint8_t *g = &m->guards[(a - m->start) / PAGE_SIZE];
+		bool none = !(prot & (PROT_READ | PROT_WRITE));
+		if (none && !*g)
+			err = arch_mmu_set_guard(a);
+		else if (!none && *g)
+			err = arch_mmu_clear_guard(a);
+		if (!err)
+			*g = none;
+	}
+	arch_irq_restore(flags);
+	return err;
+}
+
+SYSCALL3(madvise, uintptr_t, addr, size_t, len, int, advice)
+{
+	(void)addr, (void)len, (void)advice;
+	return 0; /* advice only */
+}
+
+SYSCALL1(brk, uintptr_t, addr)
+{
+	(void)addr;
+	return 0; /* no program break: musl's brk callers then fall back to mmap */
+}

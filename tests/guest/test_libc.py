@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: MIT
+"""C library apps (app-features += libc): musl's own startup, stdio, TLS and
+exit status through libc-glue, under QEMU."""
+from conftest import explain
+
+
+def test_musl_hello_starts_prints_and_exits(boot):
+    res = boot("hello-libc", 'env.GREETING=hi env.EMPTY= -- one "two words"')
+    assert res.outcome == "exit" and res.status == 0, explain(res)
+    out = res.console
+    # printf with floating point: SSE and x87 state work in application code
+    assert "Hello from musl on Ember! 2 argument(s), pi ~ 3.14159" in out
+    assert "argv[1] = 'one'" in out and "argv[2] = 'two words'" in out
+    # the environment comes from env.NAME=VALUE parameters, in order
+    assert out.index("env: GREETING=hi") < out.index("env: EMPTY=")
+    assert "GREETING is hi" in out
+    # static TLS, initialized from the image's PT_TLS through AT_PHDR
+    assert "tls_counter = 42" in out
+
+
+def test_exit_status_comes_from_main(boot):
+    res = boot("hello-libc", "-- fail")
+    assert res.outcome == "exit" and res.status == 3, explain(res)
+
+
+def test_unset_environment(boot):
+    res = boot("hello-libc")
+    assert res.status == 0, explain(res)
+    assert "GREETING is (unset)" in res.console
+    assert "env:" not in res.console
