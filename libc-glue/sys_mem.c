@@ -4,7 +4,8 @@
  * large allocations, static TLS beyond the builtin area), munmap, mprotect,
  * madvise, brk.
  *
- * A mapping is a block from the page allocator (power-of-two pages, zeroed),
+ * A mapping is a run of pages from the page allocator (exactly the pages
+ * asked for: page_alloc_run(), zeroed),
  * at virtual == physical like all Ember memory, recorded in a list so that
  * munmap, mprotect and libc_mem_region() (a clone'd thread's stack bounds)
  * can find it. mprotect(PROT_NONE) unmaps pages (musl's thread-stack guard:
@@ -38,7 +39,6 @@ struct mapping {
 	struct list_node link;
 	uintptr_t start;
 	size_t len;	 /* what was asked, page-rounded */
-	unsigned order;	 /* the block behind it */
 	uint8_t *guards; /* per page: 1 when unmapped by mprotect (NULL: none) */
 };
 
@@ -77,7 +77,7 @@ static void release(struct mapping *m)
 			if (m->guards[i])
 				arch_mmu_clear_guard(m->start + i * PAGE_SIZE);
 	list_remove(&m->link);
-	page_free((void *)m->start, m->order);
+	page_free_run((void *)m->start, m->len / PAGE_SIZE);
 	free(m->guards);
 	free(m);
 }
@@ -148,8 +148,7 @@ SYSCALL6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags, int, fd, off
 	struct mapping *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->order = page_order_for(len);
-	void *p = page_alloc(m->order);
+	void *p = page_alloc_run(len / PAGE_SIZE);
 	if (!p) {
 		free(m);
 		return -ENOMEM;

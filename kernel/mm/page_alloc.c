@@ -205,6 +205,58 @@ void *page_alloc(unsigned order)
 	return (void *)(pfn << PAGE_SHIFT);
 }
 
+/*
+ * Runs of n pages: the block of the smallest order holding them is cut into
+ * aligned blocks, in one fixed way: [0, n) as the powers of two of n's bits,
+ * largest first (each piece then starts at a multiple of its size), and the
+ * tail [n, 2^order) as the largest aligned blocks from its start, which are
+ * freed at once. page_free_run() frees [0, n) piece by piece, the same way.
+ */
+void *page_alloc_run(size_t n)
+{
+	unsigned order = page_order_for(n << PAGE_SHIFT);
+	void *p = n ? page_alloc(order) : NULL;
+	if (!p || n == 1ul << order)
+		return p;
+	uintptr_t pfn = (uintptr_t)p >> PAGE_SHIFT, off = 0;
+	struct zone *z = zone_of(pfn);
+	for (unsigned k = order; k-- > 0;)
+		if (n & (1ul << k)) {
+			*state_of(z, pfn + off) = (uint8_t)(PAGE_USED | k);
+			off += 1ul << k;
+		}
+	while (off < 1ul << order) {
+		unsigned k = (unsigned)__builtin_ctzl(off);
+		*state_of(z, pfn + off) = (uint8_t)(PAGE_USED | k);
+		page_free((void *)((pfn + off) << PAGE_SHIFT), k);
+		off += 1ul << k;
+	}
+	return p;
+}
+
+int page_free_run(void *p, size_t n)
+{
+	uintptr_t pfn = (uintptr_t)p >> PAGE_SHIFT, off = 0;
+	struct zone *z = zone_of(pfn);
+	if (!n || !z || !IS_ALIGNED((uintptr_t)p, PAGE_SIZE))
+		return -EINVAL;
+	/* Check every piece before freeing any, so a bad call changes nothing. */
+	for (unsigned k = PAGE_ORDERS; k-- > 0;)
+		if (n & (1ul << k)) {
+			if (pfn + off >= z->fresh_pfn ||
+			    *state_of(z, pfn + off) != (uint8_t)(PAGE_USED | k))
+				return -EINVAL;
+			off += 1ul << k;
+		}
+	off = 0;
+	for (unsigned k = PAGE_ORDERS; k-- > 0;)
+		if (n & (1ul << k)) {
+			page_free((void *)((pfn + off) << PAGE_SHIFT), k);
+			off += 1ul << k;
+		}
+	return 0;
+}
+
 int page_free(void *p, unsigned order)
 {
 	uintptr_t pfn = (uintptr_t)p >> PAGE_SHIFT;

@@ -589,6 +589,37 @@ static void test_coalesce_after_alignment_gap(void **state)
  * the header comment of page_alloc_add_region() speaks of "1 byte per page" of
  * state, which would be enough to record the order.
  */
+/* Runs: exactly n pages used, the rest of the block free at once, all back after freeing. */
+static void test_runs(void **state)
+{
+	(void)state;
+	size_t before = page_alloc_free_pages();
+	static const size_t sizes[] = { 1, 2, 3, 5, 33, 63, 64, 65, 100, 129 };
+	void *runs[sizeof(sizes) / sizeof(sizes[0])];
+	size_t used = 0;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		runs[i] = page_alloc_run(sizes[i]);
+		assert_non_null(runs[i]);
+		used += sizes[i];
+		assert_int_equal(page_alloc_free_pages(), before - used);
+		memset(runs[i], 0xa5, sizes[i] * PAGE_SIZE); /* ASan: all of it is ours */
+	}
+	/* a length cut differently, or an interior pointer, is refused and frees nothing
+	 * (a length whose cut is a prefix of the real one, 32 of 33, is not detected:
+	 * as page_free() with a smaller order) */
+	assert_int_equal(page_free_run(runs[4], 34), -EINVAL);
+	assert_int_equal(page_free_run((char *)runs[4] + PAGE_SIZE, 32), -EINVAL);
+	assert_int_equal(page_alloc_free_pages(), before - used);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		assert_int_equal(page_free_run(runs[i], sizes[i]), 0);
+	assert_int_equal(page_free_run(runs[0], sizes[0]), -EINVAL); /* double free */
+	assert_int_equal(page_alloc_free_pages(), before);
+	void *big = page_alloc(MAX_ORDER); /* everything merged back */
+	assert_block(big, MAX_ORDER);
+	assert_int_equal(page_free(big, MAX_ORDER), 0);
+	assert_null(page_alloc_run(0));
+}
+
 static void test_wrong_order_undetected(void **state)
 {
 	(void)state;
@@ -632,6 +663,7 @@ int main(void)
 		cmocka_unit_test_setup(test_random_stress, one_zone),
 		cmocka_unit_test_setup(test_coalesce_any_free_order, one_zone),
 		cmocka_unit_test_setup(test_coalesce_after_alignment_gap, one_zone),
+		cmocka_unit_test_setup(test_runs, one_zone),
 		cmocka_unit_test_setup(test_wrong_order_undetected, one_zone),
 		cmocka_unit_test_setup(test_wrong_order_frees_neighbour, one_zone),
 	};

@@ -35,6 +35,16 @@ void *page_alloc(unsigned order);
  */
 int page_free(void *p, unsigned order);
 
+/*
+ * @n contiguous pages (not rounded up to a power of two: the rest of the
+ * block is freed at once), aligned to the largest power of two <= @n, or
+ * NULL. Freed only by page_free_run() with the same @n, which returns 0 or
+ * -EINVAL (then nothing is freed) when @p, @n do not name such a run (a
+ * shorter @n whose pieces are a prefix of the run's is not detected).
+ */
+void *page_alloc_run(size_t n);
+int page_free_run(void *p, size_t n);
+
 /* True if the page at @p is inside the allocator and currently free. */
 bool page_is_free(const void *p);
 
