@@ -28,3 +28,16 @@ def test_unset_environment(boot):
     assert res.status == 0, explain(res)
     assert "GREETING is (unset)" in res.console
     assert "env:" not in res.console
+
+
+def test_pthreads_tls_and_futexes(boot):
+    """apps/libc-threads: thousands of threads created and joined, mutexes,
+    condition variables, detached threads freeing their own stacks, a barrier,
+    a timed wait; each part checks itself and the status counts failures."""
+    res = boot("libc-threads", "-- 2000", timeout=300)
+    assert res.outcome == "exit" and res.status == 0, explain(res)
+    for part in ("create-join: 2000 threads joined, 2000 key destructors",
+                 "mutex: counter 40000 of 40000", "condvar: 20000 items",
+                 "detached: 200 created, 200 reported", "barrier: 400 of 400",
+                 "timedwait: rc 110"):
+        assert "ok " + part in res.console, explain(res)

@@ -49,6 +49,17 @@ def test_musl_hello(rig, flavour):
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
+def test_pthreads(rig, flavour):
+    """apps/libc-threads (see tests/guest/test_libc.py); on PV the thread
+    pointer is switched by hypercall and stack guards go through Xen's MMU."""
+    name = f"libc-threads-{flavour}"
+    res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
+    assert res["created"] and res["ended"] == "poweroff", msg
+    assert "ok create-join: 2000 threads joined, 2000 key destructors" in out, msg
+    assert "libc-threads: 0 part(s) failed" in out, msg
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
 def test_selftest_runs_every_suite(rig, flavour):
     name = f"selftest-{flavour}"
     res, msg = rig.result(name), rig.explain(name)

@@ -266,6 +266,7 @@ def ember_guests(work):
     for fl in FLAVOURS:
         batch.append(ember_guest(work, "hello", fl))
         batch.append(ember_guest(work, "hello-libc", fl, "one two"))
+        batch.append(ember_guest(work, "libc-threads", fl, "2000", timeout=300))
         batch.append(ember_guest(work, "selftest", fl, timeout=300))
         for case, (args, hook) in CRASH_CASES.items():
             batch.append(ember_guest(work, "crashtest", fl, args, case,

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libc-threads: a pthread stress program (ordinary POSIX C; builds and runs
+ * unchanged on Linux with `cc -pthread`). Each part checks its own result
+ * and prints one line; the exit status is the number of failed parts.
+ *   create-join  thousands of threads created and joined in waves, each
+ *                with its own __thread value and a thread-specific key
+ *                whose destructor must run once per thread
+ *   mutex        threads adding to one counter under a mutex
+ *   condvar      producers and consumers through a bounded queue
+ *   detached     detached threads (they free their own stacks) reporting
+ *                through a semaphore
+ *   barrier      rounds through a pthread_barrier
+ *   timedwait    a condition wait that times out, and one that does not
+ * Usage: libc-threads [threads]   (default 2000)
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define WAVE 50
+
+static int failures;
+
+static void report(const char *part, int ok, const char *fmt, long a, long b)
+{
+	printf("%s %s: ", ok ? "ok" : "FAIL", part);
+	printf(fmt, a, b);
+	printf("\n");
+	failures += !ok;
+}
+
+/* ---- create-join: TLS and keys ---- */
+
+static __thread long tls_value = 7;
+static pthread_key_t key;
+static long destructor_runs;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void key_destructor(void *p)
+{
+	pthread_mutex_lock(&lock);
+	destructor_runs++;
+	pthread_mutex_unlock(&lock);
+	free(p);
+}
+
+static void *tls_worker(void *arg)
+{
+	long id = (long)(intptr_t)arg;
+	if (tls_value != 7)
+		return (void *)1; /* every thread starts from the TLS image */
+	tls_value = id;
+	long *mine = malloc(sizeof(*mine));
+	if (!mine)
+		return (void *)1;
+	*mine = id * 3;
+	pthread_setspecific(key, mine);
+	sched_yield(); /* let the others run and write their own */
+	long *back = pthread_getspecific(key);
+	return (void *)(intptr_t)(tls_value != id || !back || *back != id * 3);
+}
+
+static void create_join(long n)
+{
+	pthread_key_create(&key, key_destructor);
+	long bad = 0, made = 0;
+	for (long base = 0; base < n; base += WAVE) {
+		pthread_t t[WAVE];
+		long k = n - base < WAVE ? n - base : WAVE;
+		for (long i = 0; i < k; i++)
+			if (pthread_create(&t[i], NULL, tls_worker, (void *)(intptr_t)(base + i)))
+				bad++, k = i;
+		for (long i = 0; i < k; i++) {
+			void *r;
+			pthread_join(t[i], &r);
+			bad += r != NULL;
+			made++;
+		}
+	}
+	report("create-join", bad == 0 && made == n && destructor_runs == n && tls_value == 7,
+	       "%ld threads joined, %ld key destructors", made, destructor_runs);
+}
+
+/* ---- mutex ---- */
+
+static long counter;
+
+static void *add_worker(void *arg)
+{
+	for (long i = 0; i < (long)(intptr_t)arg; i++) {
+		pthread_mutex_lock(&lock);
+		long v = counter;
+		if (i % 64 == 0)
+			sched_yield(); /* hold the lock across a switch now and then */
+		counter = v + 1;
+		pthread_mutex_unlock(&lock);
+	}
+	return NULL;
+}
+
+static void mutex_part(void)
+{
+	pthread_t t[8];
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, add_worker, (void *)(intptr_t)5000);
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	report("mutex", counter == 8 * 5000, "counter %ld of %ld", counter, 8L * 5000);
+}
+
+/* ---- condvar: a bounded queue ---- */
+
+#define QSIZE 16
+#define ITEMS 20000
+static long queue[QSIZE];
+static int qhead, qlen;
+static pthread_cond_t not_empty = PTHREAD_COND_INITIALIZER, not_full = PTHREAD_COND_INITIALIZER;
+static long consumed_sum, consumed_count;
+
+static void *producer(void *arg)
+{
+	long first = (long)(intptr_t)arg;
+	for (long i = 0; i < ITEMS / 4; i++) {
+		pthread_mutex_lock(&lock);
+		while (qlen == QSIZE)
+			pthread_cond_wait(&not_full, &lock);
+		queue[(qhead + qlen++) % QSIZE] = first + i;
+		pthread_cond_signal(&not_empty);
+		pthread_mutex_unlock(&lock);
+	}
+	return NULL;
+}
+
+static void *consumer(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&lock);
+		while (qlen == 0 && consumed_count < ITEMS)
+			pthread_cond_wait(&not_empty, &lock);
+		if (consumed_count == ITEMS) {
+			pthread_cond_broadcast(&not_empty);
+			pthread_mutex_unlock(&lock);
+			return NULL;
+		}
+		long v = queue[qhead];
+		qhead = (qhead + 1) % QSIZE;
+		qlen--;
+		consumed_sum += v;
+		if (++consumed_count == ITEMS)
+			pthread_cond_broadcast(&not_empty);
+		pthread_cond_signal(&not_full);
+		pthread_mutex_unlock(&lock);
+	}
+}
+
+static void condvar_part(void)
+{
+	pthread_t p[4], c[4];
+	for (int i = 0; i < 4; i++) {
+		pthread_create(&c[i], NULL, consumer, NULL);
+		pthread_create(&p[i], NULL, producer, (void *)(intptr_t)(i * (ITEMS / 4)));
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(p[i], NULL);
+		pthread_join(c[i], NULL);
+	}
+	long want = (long)ITEMS * (ITEMS - 1) / 2;
+	report("condvar", consumed_count == ITEMS && consumed_sum == want, "%ld items, sum %ld",
+	       consumed_count, consumed_sum);
+}
+
+/* ---- detached ---- */
+
+/* All exist at once before any runs (the creator does not block): 200 stacks. */
+#define DETACHED 200
+static sem_t done;
+
+static void *detached_worker(void *arg)
+{
+	(void)arg;
+	sem_post(&done);
+	return NULL;
+}
+
+static void detached_part(void)
+{
+	sem_init(&done, 0, 0);
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	long made = 0;
+	for (int i = 0; i < DETACHED; i++)
+		made += pthread_create(&(pthread_t){ 0 }, &a, detached_worker, NULL) == 0;
+	long seen = 0;
+	for (long i = 0; i < made; i++)
+		seen += sem_wait(&done) == 0;
+	report("detached", made == DETACHED && seen == DETACHED, "%ld created, %ld reported", made,
+	       seen);
+}
+
+/* ---- barrier ---- */
+
+static pthread_barrier_t barrier;
+static long rounds_seen[4];
+
+static void *barrier_worker(void *arg)
+{
+	long me = (long)(intptr_t)arg;
+	for (int r = 0; r < 100; r++) {
+		rounds_seen[me]++;
+		pthread_barrier_wait(&barrier);
+	}
+	return NULL;
+}
+
+static void barrier_part(void)
+{
+	pthread_barrier_init(&barrier, NULL, 4);
+	pthread_t t[4];
+	for (long i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, barrier_worker, (void *)(intptr_t)i);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	long sum = rounds_seen[0] + rounds_seen[1] + rounds_seen[2] + rounds_seen[3];
+	report("barrier", sum == 400, "%ld of %ld passes", sum, 400L);
+}
+
+/* ---- timedwait ---- */
+
+static void timedwait_part(void)
+{
+	pthread_cond_t never = PTHREAD_COND_INITIALIZER;
+	struct timespec t0, t1, until;
+	clock_gettime(CLOCK_REALTIME, &t0);
+	until = t0;
+	until.tv_nsec += 50 * 1000 * 1000;
+	if (until.tv_nsec >= 1000000000)
+		until.tv_sec++, until.tv_nsec -= 1000000000;
+	pthread_mutex_lock(&lock);
+	int rc = pthread_cond_timedwait(&never, &lock, &until);
+	pthread_mutex_unlock(&lock);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	report("timedwait", rc == ETIMEDOUT && ms >= 50, "rc %ld after %ld ms", rc, ms);
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 2000;
+	create_join(n);
+	mutex_part();
+	condvar_part();
+	detached_part();
+	barrier_part();
+	timedwait_part();
+	printf("libc-threads: %d part(s) failed\n", failures);
+	return failures;
+}
