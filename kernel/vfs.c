@@ -137,16 +137,21 @@ static void fd_put(struct vfs_file *f)
 }
 
 /* Gives a reference to @f to the lowest free fd and returns it; -EMFILE keeps it the caller's. */
-static int fd_install(struct vfs_file *f)
+static int fd_install_from(struct vfs_file *f, int min)
 {
 	console_fds_init();
-	for (int fd = 0; fd < VFS_MAX_FDS; fd++) {
+	for (int fd = min; fd < VFS_MAX_FDS; fd++) {
 		if (!fds[fd]) {
 			fds[fd] = f;
 			return fd;
 		}
 	}
 	return -EMFILE;
+}
+
+static int fd_install(struct vfs_file *f)
+{
+	return fd_install_from(f, 0);
 }
 
 /* ---- path normalization ---- */
@@ -449,16 +454,63 @@ int vfs_close(int fd)
 	return 0;
 }
 
-int vfs_dup(int fd)
+int vfs_dup_from(int fd, int min)
 {
+	if (min < 0 || min >= VFS_MAX_FDS)
+		return -EINVAL;
 	struct vfs_file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	int nfd = fd_install(f);
+	int nfd = fd_install_from(f, min);
 	if (nfd >= 0)
 		f->refs++; /* the new fd's */
 	fd_put(f);
 	return nfd;
+}
+
+int vfs_dup(int fd)
+{
+	return vfs_dup_from(fd, 0);
+}
+
+int vfs_dup2(int fd, int newfd)
+{
+	if (newfd < 0 || newfd >= VFS_MAX_FDS)
+		return -EBADF;
+	struct vfs_file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	struct vfs_file *old = fds[newfd];
+	if (old != f) {
+		f->refs++; /* newfd's */
+		fds[newfd] = f;
+		if (old)
+			file_put(
+				old); /* as close(newfd): may block, after newfd already points at f */
+	}
+	fd_put(f);
+	return newfd;
+}
+
+int vfs_get_flags(int fd)
+{
+	struct vfs_file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	int flags = f->flags;
+	fd_put(f);
+	return flags;
+}
+
+int vfs_set_flags(int fd, int flags)
+{
+	struct vfs_file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	/* As Linux's F_SETFL: only the status flags change, not the access mode. */
+	f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | (flags & (O_APPEND | O_NONBLOCK));
+	fd_put(f);
+	return 0;
 }
 
 static int readable(const struct vfs_file *f)

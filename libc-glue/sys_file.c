@@ -7,6 +7,7 @@
  * against another directory fd is -ENOSYS, logged, until the VFS grows it).
  */
 #include <ember/errno.h>
+#include <ember/heap.h>
 #include <ember/printk.h>
 #include <ember/syscall.h>
 #include <ember/vfs.h>
@@ -148,4 +149,323 @@ SYSCALL3(ioctl, int, fd, unsigned long, req, void *, arg)
 	default: break;
 	}
 	return -ENOTTY;
+}
+
+/* ---- descriptors ---- */
+
+#define F_DUPFD		0
+#define F_GETFD		1
+#define F_SETFD		2
+#define F_GETFL		3
+#define F_SETFL		4
+#define F_GETLK		5
+#define F_SETLK		6
+#define F_SETLKW	7
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC	1
+#define F_UNLCK		2
+
+struct flock {
+	short l_type, l_whence;
+	off_t l_start, l_len;
+	int l_pid;
+};
+
+/* close-on-exec, per fd: kept only to be reported (there is no exec). */
+static uint8_t cloexec[VFS_MAX_FDS];
+
+static void set_cloexec(long fd, bool on)
+{
+	if (fd >= 0 && fd < VFS_MAX_FDS)
+		cloexec[fd] = on;
+}
+
+SYSCALL1(dup, int, fd)
+{
+	long r = vfs_dup(fd);
+	set_cloexec(r, false);
+	return r;
+}
+
+SYSCALL2(dup2, int, fd, int, newfd)
+{
+	if (fd == newfd)
+		return vfs_get_flags(fd) < 0 ? -EBADF : newfd;
+	long r = vfs_dup2(fd, newfd);
+	set_cloexec(r, false);
+	return r;
+}
+
+SYSCALL3(dup3, int, fd, int, newfd, int, flags)
+{
+	if (fd == newfd || (flags & ~O_CLOEXEC))
+		return -EINVAL;
+	long r = vfs_dup2(fd, newfd);
+	set_cloexec(r, flags & O_CLOEXEC);
+	return r;
+}
+
+/*
+ * Record locks as in a single process: a process never conflicts with its
+ * own locks, so every lock is granted and F_GETLK always finds none.
+ */
+SYSCALL3(fcntl, int, fd, int, cmd, long, arg)
+{
+	int flags = vfs_get_flags(fd);
+	if (flags < 0)
+		return flags;
+	long r;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		r = vfs_dup_from(fd, (int)arg);
+		set_cloexec(r, cmd == F_DUPFD_CLOEXEC);
+		return r;
+	case F_GETFD: return fd < VFS_MAX_FDS && cloexec[fd] ? FD_CLOEXEC : 0;
+	case F_SETFD: set_cloexec(fd, arg & FD_CLOEXEC); return 0;
+	case F_GETFL: return flags;
+	case F_SETFL: return vfs_set_flags(fd, (int)arg);
+	case F_GETLK: ((struct flock *)arg)->l_type = F_UNLCK; return 0;
+	case F_SETLK:
+	case F_SETLKW: return 0;
+	default: return -EINVAL;
+	}
+}
+
+/* ---- paths ---- */
+
+SYSCALL1(unlink, const char *, path)
+{
+	return vfs_unlink(path);
+}
+
+SYSCALL3(unlinkat, int, dirfd, const char *, path, int, flags)
+{
+	int err = at_path(dirfd, path);
+	if (err)
+		return err;
+	return flags & AT_REMOVEDIR ? vfs_rmdir(path) : vfs_unlink(path);
+}
+
+SYSCALL2(mkdir, const char *, path, mode_t, mode)
+{
+	return vfs_mkdir(path, mode);
+}
+
+SYSCALL3(mkdirat, int, dirfd, const char *, path, mode_t, mode)
+{
+	int err = at_path(dirfd, path);
+	return err ?: vfs_mkdir(path, mode);
+}
+
+SYSCALL1(rmdir, const char *, path)
+{
+	return vfs_rmdir(path);
+}
+
+SYSCALL2(rename, const char *, from, const char *, to)
+{
+	return vfs_rename(from, to);
+}
+
+SYSCALL4(renameat, int, fromfd, const char *, from, int, tofd, const char *, to)
+{
+	int err = at_path(fromfd, from) ?: at_path(tofd, to);
+	return err ?: vfs_rename(from, to);
+}
+
+SYSCALL5(renameat2, int, fromfd, const char *, from, int, tofd, const char *, to, unsigned, flags)
+{
+	if (flags)
+		return -EINVAL; /* RENAME_NOREPLACE and friends: not through 9P's renameat */
+	int err = at_path(fromfd, from) ?: at_path(tofd, to);
+	return err ?: vfs_rename(from, to);
+}
+
+SYSCALL2(link, const char *, from, const char *, to)
+{
+	return vfs_link(from, to);
+}
+
+SYSCALL5(linkat, int, fromfd, const char *, from, int, tofd, const char *, to, int, flags)
+{
+	(void)flags;
+	int err = at_path(fromfd, from) ?: at_path(tofd, to);
+	return err ?: vfs_link(from, to);
+}
+
+SYSCALL2(symlink, const char *, target, const char *, path)
+{
+	return vfs_symlink(target, path);
+}
+
+SYSCALL3(symlinkat, const char *, target, int, dirfd, const char *, path)
+{
+	int err = at_path(dirfd, path);
+	return err ?: vfs_symlink(target, path);
+}
+
+SYSCALL3(readlink, const char *, path, char *, buf, size_t, size)
+{
+	return vfs_readlink(path, buf, size);
+}
+
+SYSCALL4(readlinkat, int, dirfd, const char *, path, char *, buf, size_t, size)
+{
+	int err = at_path(dirfd, path);
+	return err ?: vfs_readlink(path, buf, size);
+}
+
+SYSCALL2(chmod, const char *, path, mode_t, mode)
+{
+	return vfs_chmod(path, mode);
+}
+
+SYSCALL2(fchmod, int, fd, mode_t, mode)
+{
+	return vfs_fchmod(fd, mode);
+}
+
+SYSCALL3(fchmodat, int, dirfd, const char *, path, mode_t, mode)
+{
+	int err = at_path(dirfd, path);
+	return err ?: vfs_chmod(path, mode);
+}
+
+/* access: root may do anything to a file that exists (X needs an x bit somewhere, as Linux). */
+static long access_path(const char *path, int mode)
+{
+	struct stat st;
+	int err = vfs_stat(path, &st);
+	if (err)
+		return err;
+	if ((mode & 1) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111))
+		return -EACCES;
+	return 0;
+}
+
+SYSCALL2(access, const char *, path, int, mode)
+{
+	return access_path(path, mode);
+}
+
+SYSCALL3(faccessat, int, dirfd, const char *, path, int, mode)
+{
+	int err = at_path(dirfd, path);
+	return err ?: access_path(path, mode);
+}
+
+SYSCALL4(faccessat2, int, dirfd, const char *, path, int, mode, int, flags)
+{
+	(void)flags;
+	int err = at_path(dirfd, path);
+	return err ?: access_path(path, mode);
+}
+
+SYSCALL2(truncate, const char *, path, off_t, len)
+{
+	return vfs_truncate(path, len);
+}
+
+SYSCALL2(ftruncate, int, fd, off_t, len)
+{
+	return vfs_ftruncate(fd, len);
+}
+
+SYSCALL1(fsync, int, fd)
+{
+	return vfs_fsync(fd);
+}
+
+SYSCALL1(fdatasync, int, fd)
+{
+	return vfs_fsync(fd);
+}
+
+SYSCALL2(getcwd, char *, buf, size_t, size)
+{
+	return vfs_getcwd(buf, size);
+}
+
+SYSCALL1(chdir, const char *, path)
+{
+	return vfs_chdir(path);
+}
+
+static mode_t umask_value = 022;
+
+SYSCALL1(umask, mode_t, mask)
+{
+	mode_t old = umask_value;
+	umask_value = mask & 0777;
+	return old;
+}
+
+SYSCALL2(statfs, const char *, path, struct statfs *, st)
+{
+	return vfs_statfs(path, st);
+}
+
+SYSCALL3(chown, const char *, path, int, uid, int, gid)
+{
+	(void)uid, (void)gid;
+	struct stat st;
+	return vfs_stat(path, &st); /* one user: ownership does not change */
+}
+
+SYSCALL3(fchown, int, fd, int, uid, int, gid)
+{
+	(void)uid, (void)gid;
+	struct stat st;
+	return vfs_fstat(fd, &st);
+}
+
+SYSCALL4(utimensat, int, dirfd, const char *, path, const struct timespec *, times, int, flags)
+{
+	(void)times, (void)flags;
+	struct stat st;
+	if (!path)
+		return vfs_fstat(dirfd, &st);
+	int err = at_path(dirfd, path);
+	return err ?: vfs_stat(path, &st); /* TODO(issue 11): 9P setattr of times */
+}
+
+/*
+ * sendfile through a bounce buffer: @in's offset (or *@off) advances as
+ * read() would; when @out takes less than was read, the rest was read from
+ * @in all the same (its offset is not wound back).
+ */
+#define SENDFILE_CHUNK 16384
+
+static long sendfile_copy(int out, int in, off_t *off, size_t count, char *buf)
+{
+	size_t done = 0;
+	while (done < count) {
+		size_t n = count - done < SENDFILE_CHUNK ? count - done : SENDFILE_CHUNK;
+		ssize_t r = off ? vfs_pread(in, buf, n, *off) : vfs_read(in, buf, n);
+		if (r <= 0) {
+			if (r < 0 && !done)
+				return r;
+			break;
+		}
+		ssize_t w = vfs_write(out, buf, (size_t)r);
+		if (w < 0)
+			return done ? (long)done : w;
+		if (off)
+			*off += w;
+		done += (size_t)w;
+		if (w < r)
+			break;
+	}
+	return (long)done;
+}
+
+SYSCALL4(sendfile, int, out, int, in, off_t *, off, size_t, count)
+{
+	char *buf = malloc(SENDFILE_CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	long r = sendfile_copy(out, in, off, count, buf);
+	free(buf);
+	return r;
 }

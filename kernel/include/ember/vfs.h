@@ -131,6 +131,13 @@ int vfs_chdir(const char *path);
 /* Copies the current directory into @buf; returns its length. */
 ssize_t vfs_getcwd(char *buf, size_t size);
 int vfs_dup(int fd);
+/* The lowest free fd >= @min made to refer to @fd's file (fcntl F_DUPFD). */
+int vfs_dup_from(int fd, int min);
+/* @newfd made to refer to @fd's file, closing what it referred to (dup2). */
+int vfs_dup2(int fd, int newfd);
+/* The open file's flags (O_ACCMODE, O_APPEND, O_NONBLOCK...) / set its status flags. */
+int vfs_get_flags(int fd);
+int vfs_set_flags(int fd, int flags);
 
 /* ---- mounts ---- */
 
