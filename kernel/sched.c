@@ -40,9 +40,11 @@ struct thread {
 	uintptr_t stack; /* own stack: lowest address, its first page the guard; 0: none */
 	unsigned stack_order;
 	uintptr_t stack_lo, stack_hi; /* the usable stack, whoever provided it */
+	uintptr_t guard_lo;	      /* a provided stack's guard: [guard_lo, stack_lo) */
 	thread_fn fn;
 	void *arg;
-	void *app; /* the C library's per-thread state (libc-glue), if any */
+	void *app;	       /* the C library's per-thread state (libc-glue), if any */
+	unsigned kernel_depth; /* sched_kernel_depth while switched out */
 	struct waitq joiners;
 	char name[THREAD_NAME_MAX];
 };
@@ -56,6 +58,13 @@ static struct list_node timer_list = LIST_INIT(timer_list);
 static struct list_node all_threads = LIST_INIT(all_threads);
 static struct list_node zombies = LIST_INIT(zombies);
 static struct sched_stats stats;
+/* Preemption (application threads only; see sched_preempt_point()). */
+#define SCHED_SLICE_NS (10 * NSEC_PER_MSEC)
+static bool resched;	     /* switch at the next preemption point */
+static uint64_t slice_end;   /* when the running application thread's slice ends (0: none) */
+static uint64_t armed;	     /* the deadline preempt_arm() last gave the timer */
+unsigned sched_kernel_depth; /* the running thread's, see <ember/sched.h> */
+extern char _kernel_text_start[], _kernel_text_end[];
 static uint64_t next_id;
 
 /* For emberprof: how to find the running thread's name (see prof_abi.h). */
@@ -107,6 +116,47 @@ static void timer_insert(struct thread *t)
 	list_insert_before(pos, &t->timer_link);
 }
 
+/* ---- preemption of application threads ---- */
+
+/*
+ * Application code: an application thread outside any system call (kernel
+ * code it calls outside the kernel's text, libgcc's helpers, counts as the
+ * kernel's) and not in the kernel's text (link.ld brackets it).
+ */
+static bool preemptible_at(uintptr_t pc)
+{
+	return current->app && !sched_kernel_depth &&
+	       !(pc >= (uintptr_t)_kernel_text_start && pc < (uintptr_t)_kernel_text_end);
+}
+
+static uint64_t earliest_deadline(void)
+{
+	return list_empty(&timer_list)
+		       ? 0
+		       : list_entry(timer_list.next, struct thread, timer_link)->deadline;
+}
+
+/*
+ * While an application thread runs, the one-shot timer must fire at the end
+ * of its slice when others are waiting to run, and at the first sleeper's
+ * deadline, since nothing else would give the CPU back.
+ */
+static void preempt_arm(void)
+{
+	if (!current->app)
+		return;
+	uint64_t deadline = earliest_deadline();
+	if (!list_empty(&run_queue)) {
+		if (!slice_end)
+			slice_end = time_now_ns() + SCHED_SLICE_NS;
+		if (!deadline || slice_end < deadline)
+			deadline = slice_end;
+	}
+	if (deadline && deadline != armed)
+		plat_timer_arm(deadline);
+	armed = deadline;
+}
+
 static void wake(struct thread *t, int result)
 {
 	if (t->state != THREAD_BLOCKED)
@@ -119,6 +169,9 @@ static void wake(struct thread *t, int result)
 	t->state = THREAD_RUNNABLE;
 	t->wake_result = result;
 	list_push_back(&run_queue, &t->link);
+	if (!t->app)
+		resched = true; /* a kernel thread (a driver, xenstore): let it run soon */
+	preempt_arm();
 }
 
 static void wake_expired(uint64_t now)
@@ -143,7 +196,28 @@ static void schedule(void)
 		return;
 	current = next;
 	stats.switches++;
+	slice_end = 0;
+	armed = 0;
+	preempt_arm();
+	prev->kernel_depth = sched_kernel_depth;
+	sched_kernel_depth = next->kernel_depth;
 	arch_context_switch(&prev->ctx, &next->ctx);
+}
+
+void sched_preempt_point(uintptr_t pc)
+{
+	if (!resched || !preemptible_at(pc))
+		return;
+	resched = false;
+	wake_expired(time_now_ns()); /* sleepers due now queue before us */
+	if (list_empty(&run_queue)) {
+		slice_end = 0; /* nobody else: the slice starts again */
+		preempt_arm();
+		return;
+	}
+	stats.preemptions++;
+	list_push_back(&run_queue, &current->link);
+	schedule();
 }
 
 /* Blocks current (already queued on a waitq, if any) until woken. */
@@ -191,6 +265,7 @@ static struct thread *thread_start_new(struct thread *t)
 	list_push_back(&all_threads, &t->all_link);
 	list_push_back(&run_queue, &t->link);
 	stats.threads++;
+	preempt_arm(); /* an application thread creating threads gets a slice end */
 	arch_irq_restore(flags);
 	return t;
 }
@@ -215,12 +290,14 @@ struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t s
 	return thread_start_new(t);
 }
 
-struct thread *thread_create_on_stack(const char *name, thread_fn fn, void *arg, uintptr_t stack_lo,
-				      uintptr_t stack_hi, int (*setup)(struct thread *))
+struct thread *thread_create_on_stack(const char *name, thread_fn fn, void *arg, uintptr_t guard_lo,
+				      uintptr_t stack_lo, uintptr_t stack_hi,
+				      int (*setup)(struct thread *))
 {
 	struct thread *t = thread_new(name, fn, arg);
 	if (!t)
 		return NULL;
+	t->guard_lo = guard_lo;
 	t->stack_lo = stack_lo;
 	t->stack_hi = stack_hi;
 	if (setup && setup(t)) {
@@ -424,6 +501,12 @@ __noreturn void sched_run_idle(void)
 void sched_timer_interrupt(void)
 {
 	stats.timer_interrupts++;
+	armed = 0;
+	uint64_t now = time_now_ns(), deadline = earliest_deadline();
+	if ((slice_end && now >= slice_end) || (deadline && deadline <= now))
+		resched = true;
+	else
+		preempt_arm(); /* early (or another deadline's): arm again */
 }
 
 const char *sched_current_name(void)
@@ -437,6 +520,8 @@ const char *sched_guard_owner(uintptr_t addr)
 	{
 		struct thread *t = list_entry(it, struct thread, all_link);
 		if (t->stack && addr >= t->stack && addr < t->stack + PAGE_SIZE)
+			return t->name;
+		if (!t->stack && addr >= t->guard_lo && addr < t->stack_lo)
 			return t->name;
 	}
 	if (addr >= (uintptr_t)boot_stack_guard && addr < (uintptr_t)boot_stack_guard + PAGE_SIZE)

@@ -8,8 +8,12 @@
 /* sys_thread.c: the main thread's libc state and FPU context. 0 or -ENOMEM. */
 int libc_thread_init_main(void);
 
-/* sys_mem.c: the mapping holding @addr: 0 and its bounds, or -ENOENT. */
-int libc_mem_region(uintptr_t addr, uintptr_t *lo, uintptr_t *hi);
+/*
+ * sys_mem.c: the mapping holding @addr: 0 with its bounds [*@lo, *@hi) and
+ * *@usable the first page after its leading PROT_NONE pages (a thread
+ * stack's guard), or -ENOENT.
+ */
+int libc_mem_region(uintptr_t addr, uintptr_t *lo, uintptr_t *usable, uintptr_t *hi);
 /* sys_mem.c: unmaps [@base, +@size) at the next memory call (its thread is still on it). */
 void libc_mem_unmap_later(void *base, size_t size);
 

@@ -60,12 +60,16 @@ static struct mapping *find(uintptr_t addr)
 	return NULL;
 }
 
-int libc_mem_region(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
+int libc_mem_region(uintptr_t addr, uintptr_t *lo, uintptr_t *usable, uintptr_t *hi)
 {
 	unsigned long flags = arch_irq_save();
 	struct mapping *m = find(addr);
-	if (m)
-		*lo = m->start, *hi = m->start + m->len;
+	if (m) {
+		size_t guard = 0;
+		while (m->guards && guard < m->len / PAGE_SIZE && m->guards[guard])
+			guard++;
+		*lo = m->start, *usable = m->start + guard * PAGE_SIZE, *hi = m->start + m->len;
+	}
 	arch_irq_restore(flags);
 	return m ? 0 : -ENOENT;
 }

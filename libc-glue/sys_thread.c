@@ -309,7 +309,18 @@ static int child_setup(struct thread *kt)
 	return arch_context_fpu_init(ctx);
 }
 
+static long clone_thread(struct libc_regs *r);
+
+/* From __ember_clone_raw: a system call too (not preemptible). */
 long libc_clone(struct libc_regs *r)
+{
+	sched_kernel_depth++;
+	long ret = clone_thread(r);
+	sched_kernel_depth--;
+	return ret;
+}
+
+static long clone_thread(struct libc_regs *r)
 {
 	unsigned long flags = r->rdi;
 	uintptr_t sp = r->rsi;
@@ -326,12 +337,12 @@ long libc_clone(struct libc_regs *r)
 	t->start_sp = sp;
 	t->tls = flags & CLONE_SETTLS ? r->r8 : thread_arch_context(thread_current())->tls_base;
 	t->clear_child_tid = flags & CLONE_CHILD_CLEARTID ? ctid : NULL;
-	uintptr_t lo, hi;
-	if (libc_mem_region(sp - 1, &lo, &hi))
-		lo = sp - CLONE_CHILD_STACK_RESERVE, hi = sp;
+	uintptr_t map_lo, usable_lo, hi;
+	if (libc_mem_region(sp - 1, &map_lo, &usable_lo, &hi))
+		map_lo = usable_lo = sp - CLONE_CHILD_STACK_RESERVE; /* not ours: bounds unknown */
 	unsigned long irq = arch_irq_save(); /* child_setup() reads pending_child */
 	pending_child = t;
-	struct thread *kt = thread_create_on_stack("pthread", child_start, t, lo,
+	struct thread *kt = thread_create_on_stack("pthread", child_start, t, map_lo, usable_lo,
 						   sp - CLONE_CHILD_STACK_RESERVE, child_setup);
 	pending_child = NULL;
 	if (kt) {
@@ -376,6 +387,7 @@ SYSCALL1(exit, int, status)
  */
 __noreturn void __ember_unmapself(void *base, size_t size)
 {
+	sched_kernel_depth++;
 	libc_mem_unmap_later(base, size);
 	thread_end(0);
 }

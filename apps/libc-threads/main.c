@@ -11,7 +11,9 @@
  *   detached     detached threads (they free their own stacks) reporting
  *                through a semaphore
  *   barrier      rounds through a pthread_barrier
- *   timedwait    a condition wait that times out, and one that does not
+ *   timedwait    a condition wait that times out
+ *   preempt      main spins on a flag that a sleeping thread sets, and two
+ *                threads that never block both make progress: preemption
  * Usage: libc-threads [threads]   (default 2000)
  */
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #define WAVE 50
 
@@ -250,15 +253,57 @@ static void timedwait_part(void)
 	report("timedwait", rc == ETIMEDOUT && ms >= 50, "rc %ld after %ld ms", rc, ms);
 }
 
+/* ---- preempt ---- */
+
+static volatile int flag;
+static volatile long spun[2];
+static volatile int stop;
+
+static void *setter(void *arg)
+{
+	(void)arg;
+	usleep(20 * 1000);
+	flag = 1;
+	return NULL;
+}
+
+static void *spinner(void *arg)
+{
+	long me = (long)(intptr_t)arg;
+	while (!stop)
+		spun[me]++;
+	return NULL;
+}
+
+static void preempt_part(void)
+{
+	pthread_t t, s[2];
+	pthread_create(&t, NULL, setter, NULL);
+	long spins = 0;
+	while (!flag)
+		spins++;
+	pthread_join(t, NULL);
+	for (long i = 0; i < 2; i++)
+		pthread_create(&s[i], NULL, spinner, (void *)(intptr_t)i);
+	usleep(200 * 1000); /* main sleeps; both spinners must share the CPU meanwhile */
+	stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(s[i], NULL);
+	report("preempt", spins > 0 && spun[0] > 0 && spun[1] > 0,
+	       "both spinners ran (%ld and %ld loops)", spun[0], spun[1]);
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 2000;
+	setvbuf(stdout, NULL, _IOLBF, 0); /* each part's line as it ends */
 	create_join(n);
 	mutex_part();
 	condvar_part();
 	detached_part();
 	barrier_part();
 	timedwait_part();
+	preempt_part();
 	printf("libc-threads: %d part(s) failed\n", failures);
 	return failures;
 }

@@ -133,7 +133,8 @@ void trap_dispatch(struct trap_frame *f)
 		arch_irq_handler fn = irq_handlers[f->vector];
 		if (fn)
 			fn(f);
-		return; /* spurious and masked-PIC vectors are ignored */
+		sched_preempt_point(f->rip); /* spurious and masked-PIC vectors: only this */
+		return;
 	}
 	uintptr_t addr = f->vector == VEC_PF ? trap_fault_address() : 0;
 	if (probe_fixup(f, addr))

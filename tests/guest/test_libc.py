@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 """C library apps (app-features += libc): musl's own startup, stdio, TLS and
 exit status through libc-glue, under QEMU."""
+import pytest
+
 from conftest import explain
 
 
@@ -39,5 +41,30 @@ def test_pthreads_tls_and_futexes(boot):
     for part in ("create-join: 2000 threads joined, 2000 key destructors",
                  "mutex: counter 40000 of 40000", "condvar: 20000 items",
                  "detached: 200 created, 200 reported", "barrier: 400 of 400",
-                 "timedwait: rc 110"):
+                 "timedwait: rc 110", "preempt: both spinners ran"):
         assert "ok " + part in res.console, explain(res)
+
+
+# apps/libc-crash: how a C library program ends (status, and what the console says).
+CRASH_CASES = {
+    "exit3": (3, ["ember: exit status 3"]),
+    "abort": (106, ["libc: killed by signal 6 (SIGABRT)", "abort"]),
+    "assert": (106, ["Assertion failed: argc == 42 && \"the impossible\"",
+                     "libc: killed by signal 6 (SIGABRT)"]),
+    "segv": (101, ["page fault: write of unmapped page at 00000000dead0000",
+                   "<main+"]),
+    "overflow": (101, ["stack overflow in thread 'pthread'", "recurse+"]),
+    "enosys": (0, ["libc: system call 246 (kexec_load) is not implemented: -ENOSYS",
+                   "kexec_load: -1 errno Function not implemented"]),
+    "nomem": (0, ["mmap 256 GiB: MAP_FAILED errno Out of memory", "then malloc 1 MiB: ok"]),
+    "handler": (0, ["handler ran for signal 10"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CRASH_CASES))
+def test_how_programs_end(boot, case):
+    status, lines = CRASH_CASES[case]
+    res = boot("libc-crash", f"-- {case}")
+    assert res.outcome == "exit" and res.status == status, explain(res)
+    for line in lines:
+        assert line in res.console, explain(res)

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from .xen_rig import CRASH_CASES, FLAVOURS, ROOT, cannot_run_reason
+from .xen_rig import CRASH_CASES, FLAVOURS, LIBC_CRASH_CASES, ROOT, cannot_run_reason
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from ember_tap import parse_tap  # noqa: E402
@@ -57,6 +57,34 @@ def test_pthreads(rig, flavour):
     assert res["created"] and res["ended"] == "poweroff", msg
     assert "ok create-join: 2000 threads joined, 2000 key destructors" in out, msg
     assert "libc-threads: 0 part(s) failed" in out, msg
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_xl_shutdown_ends_a_busy_libc_guest(rig, flavour):
+    """main computes forever; the kernel's shutdown watch preempts it (issue 11)."""
+    name = f"libc-crash-{flavour}-spin"
+    res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
+    assert res["created"] and res["ended"] == "poweroff", msg
+    assert "libc-crash: spinning" in out and "the toolstack asked for poweroff" in out, msg
+
+
+LIBC_CRASH_EXPECTED = {
+    "exit3": ["ember: exit status 3"],
+    "abort": ["libc: killed by signal 6 (SIGABRT)", "ember: exit status 106"],
+    "segv": ["page fault: write of unmapped page at 00000000dead0000", "ember: exit status 101"],
+    "overflow": ["stack overflow in thread 'pthread'", "ember: exit status 101"],
+}
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("case", LIBC_CRASH_CASES)
+def test_how_libc_programs_end(rig, flavour, case):
+    """apps/libc-crash: a nonzero status is a crash for Xen; the console says why."""
+    name = f"libc-crash-{flavour}-{case}"
+    res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
+    assert res["created"] and res["ended"] == "crash", msg
+    for line in LIBC_CRASH_EXPECTED[case]:
+        assert line in out, msg
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

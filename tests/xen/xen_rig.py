@@ -95,6 +95,7 @@ CRC32_BLOCKS = os.path.join(ROOT, "build", "tools", "ember-crc32-blocks")
 
 # (app, unwinder): frame pointers on the workload, DWARF CFI on the same code
 # built with -fomit-frame-pointer.
+LIBC_CRASH_CASES = ("exit3", "abort", "segv", "overflow")
 PROFILED_APPS = (("workload", "fp"), ("workload-nofp", "dwarf"))
 
 
@@ -267,6 +268,11 @@ def ember_guests(work):
         batch.append(ember_guest(work, "hello", fl))
         batch.append(ember_guest(work, "hello-libc", fl, "one two"))
         batch.append(ember_guest(work, "libc-threads", fl, "2000", timeout=300))
+        for case in LIBC_CRASH_CASES:
+            batch.append(ember_guest(work, "libc-crash", fl, case, case))
+        # A guest whose main never blocks: xl shutdown must still end it.
+        batch.append(ember_guest(work, "libc-crash", fl, "spin", "spin", timeout=120,
+                                 hook='sleep 3; xl shutdown "$DOMID"'))
         batch.append(ember_guest(work, "selftest", fl, timeout=300))
         for case, (args, hook) in CRASH_CASES.items():
             batch.append(ember_guest(work, "crashtest", fl, args, case,

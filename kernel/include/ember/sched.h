@@ -2,10 +2,18 @@
 /*
  * Threads and the scheduler.
  *
- * Scheduling is cooperative and single-CPU: a thread runs until it yields,
- * sleeps, blocks on a wait queue or exits. Interrupt handlers never switch
- * threads; they may only wake threads (waitq_wake_*), which then run at the
- * next scheduling point. When no thread is runnable the idle thread halts the
+ * Scheduling is single-CPU. Kernel threads, and all kernel code whoever
+ * runs it, are cooperative: a thread in the kernel runs until it yields,
+ * sleeps, blocks on a wait queue or exits, so the kernel needs no locks
+ * beyond interrupts-off sections against interrupt handlers. Application
+ * threads (the C library's: libc-glue) are also preempted, but only while
+ * they execute application code: an interrupt that arrives there, when
+ * their 10 ms slice is over with another thread waiting, when a sleeper's
+ * deadline has passed or when a kernel thread was woken, switches threads
+ * on its way out (sched_preempt_point()). A system call is kernel code, so
+ * it is never preempted: the kernel's invariants hold exactly as in the
+ * cooperative kernel. Interrupt handlers themselves never switch; they may
+ * only wake threads (waitq_wake_*). When no thread is runnable the idle thread halts the
  * CPU until the next timer or device interrupt (plat_idle_wait()): it never
  * spins. Every thread stack has an unmapped guard page below it.
  *
@@ -45,13 +53,15 @@ struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t s
 
 /*
  * As thread_create(), on a stack the caller provides and keeps owning
- * ([@stack_lo, @stack_hi), no guard page added): application threads, whose
- * stacks the C library allocates. @setup (if not NULL) runs before the
+ * ([@stack_lo, @stack_hi), no guard page added; [@guard_lo, @stack_lo) is
+ * its guard, named in a fault report, empty if equal): application
+ * threads, whose stacks the C library allocates. @setup (if not NULL) runs before the
  * thread can be scheduled (its context and FPU state, say); a nonzero
  * return abandons the thread. Returns the thread, or NULL.
  */
-struct thread *thread_create_on_stack(const char *name, thread_fn fn, void *arg, uintptr_t stack_lo,
-				      uintptr_t stack_hi, int (*setup)(struct thread *));
+struct thread *thread_create_on_stack(const char *name, thread_fn fn, void *arg, uintptr_t guard_lo,
+				      uintptr_t stack_lo, uintptr_t stack_hi,
+				      int (*setup)(struct thread *));
 
 /* The CPU context of @t (for its thread pointer and FPU state). */
 struct arch_context *thread_arch_context(struct thread *t);
@@ -72,6 +82,19 @@ int thread_join(struct thread *t, int *status);
 
 /* Frees @t automatically when it exits; it can no longer be joined. */
 void thread_detach(struct thread *t);
+
+/*
+ * Called by the architecture on the way out of every interrupt, with
+ * interrupts off and @pc the interrupted instruction: switches threads if a
+ * preemption is due and @pc is an application thread's application code.
+ */
+void sched_preempt_point(uintptr_t pc);
+
+/*
+ * Nonzero while the running thread is inside a system call (libc-glue
+ * counts its entries): never a preemption point then. Switched per thread.
+ */
+extern unsigned sched_kernel_depth;
 
 /* Lets every other runnable thread run once before the caller continues. */
 void thread_yield(void);
@@ -157,7 +180,8 @@ struct sched_stats {
 	uint64_t switches;
 	uint64_t idle_waits; /* times the idle thread halted the CPU */
 	uint64_t timer_interrupts;
-	unsigned threads; /* threads alive (not yet freed), idle included */
+	uint64_t preemptions; /* application threads switched away by an interrupt */
+	unsigned threads;     /* threads alive (not yet freed), idle included */
 };
 void sched_get_stats(struct sched_stats *out);
 
