@@ -4,6 +4,7 @@ plat-y += kvm/console.c
 plat-y += kvm/boot.c
 plat-y += kvm/time.c
 plat-y += kvm/steal.c
+plat-y += kvm/rtc.c
 plat-y += kvm/platform.c
 # Linked only into apps with app-features += 9pfs (GNUmakefile).
 plat-9pfs-y += kvm/pci.c

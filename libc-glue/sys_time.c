@@ -4,10 +4,12 @@
  * coarse ones) is the kernel's clock (time_now_ns(): ns since boot). The
  * CPU-time clocks count time since boot too: one process on one vCPU, and
  * per-thread accounting is not kept. CLOCK_REALTIME is the monotonic clock
- * plus the wall-clock offset taken once at first use (libc_realtime_offset_ns()).
+ * plus the offset to the platform's wall clock (plat_wallclock_ns(): Xen's
+ * shared_info, the CMOS RTC) taken once at first use, so it never jumps.
  */
 #include <ember/errno.h>
 #include <ember/platform.h>
+#include <ember/printk.h>
 #include <ember/sched.h>
 #include <ember/syscall.h>
 #include <ember/time.h>
@@ -31,7 +33,17 @@ struct timeval {
 
 uint64_t libc_realtime_offset_ns(void)
 {
-	return 0;
+	static uint64_t offset;
+	static bool known;
+	if (!known) {
+		uint64_t wall = plat_wallclock_ns(), mono = time_now_ns();
+		offset = wall > mono ? wall - mono : 0;
+		known = true;
+		if (!wall)
+			printk("libc: the platform has no wall clock: CLOCK_REALTIME counts from "
+			       "1970\n");
+	}
+	return offset;
 }
 
 static int clock_ns(int clock, uint64_t *ns)

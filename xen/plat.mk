@@ -7,6 +7,7 @@ plat-y += xen/events.c
 plat-y += xen/time.c
 plat-y += xen/runstate_read.c
 plat-y += xen/runstate.c
+plat-y += xen/wallclock.c
 plat-y += xen/gnttab.c
 plat-y += xen/xring.c
 plat-y += xen/xs_msg.c

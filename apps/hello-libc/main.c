@@ -2,11 +2,13 @@
 /*
  * hello-libc: an ordinary C program (it builds unchanged with the host's
  * cc) run as an Ember C library app: printf with floating point, argv and
- * the environment, thread-local storage, malloc, and exit's status.
+ * the environment, thread-local storage, malloc, the wall clock, and exit's
+ * status.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static __thread int tls_counter = 41;
 
@@ -26,6 +28,10 @@ int main(int argc, char **argv, char **envp)
 		return 2;
 	memset(p, 'x', 100000);
 	free(p);
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	printf("wall clock: %04d-%02d-%02d (UTC)\n", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 	fflush(stdout);
 	return argc > 1 && !strcmp(argv[1], "fail") ? 3 : 0;
 }

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 """C library apps (app-features += libc): musl's own startup, stdio, TLS and
 exit status through libc-glue, under QEMU."""
+import time
+
 import pytest
 
 from conftest import explain
@@ -18,6 +20,9 @@ def test_musl_hello_starts_prints_and_exits(boot):
     assert "GREETING is hi" in out
     # static TLS, initialized from the image's PT_TLS through AT_PHDR
     assert "tls_counter = 42" in out
+    # CLOCK_REALTIME from the CMOS RTC (QEMU's follows the host's clock)
+    assert time.strftime("wall clock: %Y-%m-%d", time.gmtime()) in out or \
+        time.strftime("wall clock: %Y-%m-%d", time.gmtime(time.time() - 3600)) in out
 
 
 def test_exit_status_comes_from_main(boot):

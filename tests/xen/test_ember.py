@@ -9,6 +9,7 @@ kernel failure is a crash, with the status on the console.
 import os
 import re
 import sys
+import time
 
 import pytest
 
@@ -46,6 +47,9 @@ def test_musl_hello(rig, flavour):
     assert "Hello from musl on Ember! 2 argument(s), pi ~ 3.14159" in out, msg
     assert "argv[2] = 'two'" in out and "GREETING is hi" in out, msg
     assert "tls_counter = 42" in out and "ember: exit status 0" in out, msg
+    # CLOCK_REALTIME from Xen's wall clock (dom0 set it from the host's RTC)
+    year = int(out.split("wall clock: ")[1][:4])
+    assert abs(year - time.gmtime().tm_year) <= 1, msg
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
@@ -83,7 +87,11 @@ def test_how_libc_programs_end(rig, flavour, case):
     name = f"libc-crash-{flavour}-{case}"
     res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
     assert res["created"] and res["ended"] == "crash", msg
-    for line in LIBC_CRASH_EXPECTED[case]:
+    # As crashtest's stackoverflow: a PV guest's fault on its own stack's guard
+    # cannot be delivered (Xen writes the exception frame onto that stack), so
+    # Xen crashes the domain with nothing said.
+    expected = [] if (case, flavour) == ("overflow", "pv") else LIBC_CRASH_EXPECTED[case]
+    for line in expected:
         assert line in out, msg
 
 

@@ -115,6 +115,15 @@ void plat_timer_arm(uint64_t deadline_ns);
  */
 int plat_steal_ns(uint64_t *ns);
 
+/*
+ * The wall clock: ns since the Unix epoch now, or 0 if the platform cannot
+ * tell (the C library's CLOCK_REALTIME is this at first use plus monotonic
+ * time since). The source is untrusted like the clock's: read with its
+ * update protocol, bounded, a nonsense value (before 2000, after 2400) is 0.
+ * Thread context only.
+ */
+uint64_t plat_wallclock_ns(void);
+
 /* ---- idle ------------------------------------------------------------------ */
 
 /*
