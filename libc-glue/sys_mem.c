@@ -131,6 +131,8 @@ static size_t page_round(size_t len)
 }
 
 long sys_mprotect(long, long, long, long, long, long);
+long sys_mmap(long, long, long, long, long, long);
+long sys_munmap(long, long, long, long, long, long);
 
 SYSCALL6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags, int, fd, off_t, off)
 {
@@ -221,4 +223,38 @@ SYSCALL1(brk, uintptr_t, addr)
 {
 	(void)addr;
 	return 0; /* no program break: musl's brk callers then fall back to mmap */
+}
+
+#define MREMAP_MAYMOVE 1
+
+/*
+ * mremap: a mapping never grows or shrinks in place (its pages are one run
+ * from the page allocator), so any size change moves it: a new mapping, the
+ * contents copied, the old one freed. Without MREMAP_MAYMOVE that is -ENOMEM,
+ * as Linux says when it cannot resize in place.
+ */
+SYSCALL5(mremap, uintptr_t, addr, size_t, old_len, size_t, new_len, int, flags, uintptr_t, new_addr)
+{
+	(void)new_addr;
+	if (addr % PAGE_SIZE || !new_len || (flags & ~MREMAP_MAYMOVE))
+		return -EINVAL;
+	old_len = page_round(old_len);
+	new_len = page_round(new_len);
+	unsigned long irq = arch_irq_save();
+	struct mapping *m = find(addr);
+	bool whole = m && m->start == addr && m->len == old_len && !m->guards;
+	arch_irq_restore(irq);
+	if (!whole)
+		return -EFAULT; /* only whole, unguarded mappings move */
+	if (new_len == old_len)
+		return (long)addr;
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	long to = sys_mmap(0, (long)new_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	if (to < 0)
+		return to;
+	memcpy((void *)to, (void *)addr, old_len < new_len ? old_len : new_len);
+	sys_munmap((long)addr, (long)old_len, 0, 0, 0, 0);
+	return to;
 }
