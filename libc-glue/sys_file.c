@@ -9,6 +9,7 @@
 #include <ember/errno.h>
 #include <ember/heap.h>
 #include <ember/printk.h>
+#include <ember/string.h>
 #include <ember/syscall.h>
 #include <ember/vfs.h>
 
@@ -19,6 +20,8 @@
 #define TIOCGWINSZ	    0x5413
 #define FIONBIO		    0x5421
 #define FIONREAD	    0x541b
+
+long sys_newfstatat(long, long, long, long, long, long);
 
 struct iovec {
 	void *base;
@@ -468,4 +471,60 @@ SYSCALL4(sendfile, int, out, int, in, off_t *, off, size_t, count)
 	long r = sendfile_copy(out, in, off, count, buf);
 	free(buf);
 	return r;
+}
+
+/* ---- statx: the same facts as fstatat, in Linux's struct statx ---- */
+
+#define STATX_BASIC_STATS 0x7ffu
+
+struct statx_time {
+	int64_t sec;
+	uint32_t nsec;
+	int32_t reserved;
+};
+
+struct statx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct statx_time atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t mnt_id;
+	uint32_t dio_mem_align, dio_offset_align;
+	uint64_t spare3[12];
+};
+_Static_assert(sizeof(struct statx) == 256, "struct statx is Linux's");
+
+static struct statx_time statx_time(struct timespec t)
+{
+	return (struct statx_time){ t.tv_sec, (uint32_t)t.tv_nsec, 0 };
+}
+
+SYSCALL5(statx, int, dirfd, const char *, path, int, flags, unsigned, mask, struct statx *, out)
+{
+	(void)mask;
+	struct stat st;
+	long err = sys_newfstatat(dirfd, (long)path, (long)&st, flags, 0, 0);
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	out->mask = STATX_BASIC_STATS;
+	out->blksize = (uint32_t)st.st_blksize;
+	out->nlink = (uint32_t)st.st_nlink;
+	out->uid = st.st_uid;
+	out->gid = st.st_gid;
+	out->mode = (uint16_t)st.st_mode;
+	out->ino = st.st_ino;
+	out->size = (uint64_t)st.st_size;
+	out->blocks = (uint64_t)st.st_blocks;
+	out->atime = statx_time(st.st_atim);
+	out->mtime = statx_time(st.st_mtim);
+	out->ctime = statx_time(st.st_ctim);
+	out->rdev_major = (uint32_t)(st.st_rdev >> 8) & 0xfff;
+	out->rdev_minor = (uint32_t)(st.st_rdev & 0xff);
+	out->dev_major = (uint32_t)(st.st_dev >> 8) & 0xfff;
+	out->dev_minor = (uint32_t)(st.st_dev & 0xff);
+	return 0;
 }

@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 static __thread int tls_counter = 41;
@@ -32,6 +36,15 @@ int main(int argc, char **argv, char **envp)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	printf("wall clock: %04d-%02d-%02d (UTC)\n", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	struct rlimit nofile;
+	struct sysinfo si;
+	struct utsname u;
+	struct stat st;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) || sysinfo(&si) || uname(&u) || fstat(1, &st))
+		return 4;
+	printf("limits: nofile %lu, ram %lu MiB, system %s, stdout is a %s\n",
+	       (unsigned long)nofile.rlim_cur, (unsigned long)(si.totalram * si.mem_unit >> 20),
+	       u.sysname, S_ISCHR(st.st_mode) ? "character device" : "file");
 	fflush(stdout);
 	return argc > 1 && !strcmp(argv[1], "fail") ? 3 : 0;
 }

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """C library apps (app-features += libc): musl's own startup, stdio, TLS and
 exit status through libc-glue, under QEMU."""
+import re
 import time
 
 import pytest
@@ -20,6 +21,8 @@ def test_musl_hello_starts_prints_and_exits(boot):
     assert "GREETING is hi" in out
     # static TLS, initialized from the image's PT_TLS through AT_PHDR
     assert "tls_counter = 42" in out
+    assert re.search(r"limits: nofile 1024, ram 1[0-2][0-9] MiB, system Ember, "
+                     r"stdout is a character device", out), explain(res)
     # CLOCK_REALTIME from the CMOS RTC (QEMU's follows the host's clock)
     assert time.strftime("wall clock: %Y-%m-%d", time.gmtime()) in out or \
         time.strftime("wall clock: %Y-%m-%d", time.gmtime(time.time() - 3600)) in out
