@@ -2,40 +2,78 @@
 /*
  * Random bytes for AT_RANDOM (musl's stack-protector canary and pointer
  * guard) and getrandom(): the CPU's generator when it has one
- * (arch_random_u64()), otherwise a splitmix64 stream seeded from the cycle
- * counter and the clock at first use, announced once as weak.
- * TODO(issue 11): ChaCha20 seeded from every source (virtio-rng on QEMU).
+ * (arch_random_u64()), otherwise ChaCha20 (chacha20.c) keyed from every
+ * source there is -- the cycle counter's jitter over a few hundred clock
+ * reads, the monotonic and wall clocks, the boot cycle count -- with fast
+ * key erasure (each 64-byte block's first half becomes the next key), and
+ * one console line saying that this entropy is weak. A virtio-rng device
+ * would be the better seed on QEMU (not there yet).
  */
 #include <ember/arch.h>
 #include <ember/errno.h>
+#include <ember/platform.h>
 #include <ember/printk.h>
 #include <ember/string.h>
 #include <ember/syscall.h>
 #include <ember/time.h>
 
+#include "chacha20.h"
 #include "libc_glue.h"
 
-static uint64_t state;
+#define JITTER_SAMPLES 256
 
-static uint64_t splitmix64(void)
+static uint8_t key[32];
+static uint64_t blocks; /* 0: not seeded */
+
+static void mix(uint64_t v, unsigned *at)
 {
-	uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	for (int i = 0; i < 8; i++, (*at)++)
+		key[*at % sizeof(key)] ^= (uint8_t)(v >> (8 * i)) + (uint8_t)(*at * 131u);
+}
+
+static void seed(void)
+{
+	unsigned at = 0;
+	mix(arch_cycles(), &at);
+	mix(time_now_ns(), &at);
+	mix(plat_wallclock_ns(), &at);
+	for (int i = 0; i < JITTER_SAMPLES; i++) {
+		uint64_t t0 = arch_cycles();
+		(void)time_now_ns();
+		mix((arch_cycles() - t0) << (i % 56), &at);
+	}
+	blocks = 1;
+	printk("libc: this CPU has no random-number instruction: random bytes come from ChaCha20 "
+	       "seeded with clock jitter, which is weak entropy\n");
+}
+
+/* 32 fresh bytes from ChaCha20, rekeying with the other half of the block. */
+static void chacha_bytes(uint8_t out[32])
+{
+	static const uint8_t nonce[12];
+	uint8_t block[64];
+	if (!blocks)
+		seed();
+	chacha20_block(key, (uint32_t)blocks++, nonce, block);
+	memcpy(key, block, 32);
+	memcpy(out, block + 32, 32);
+	memset(block, 0, sizeof(block));
 }
 
 static uint64_t next_u64(void)
 {
+	static uint8_t pool[32];
+	static unsigned left;
 	uint64_t v;
 	if (arch_random_u64(&v))
 		return v;
-	if (!state) {
-		state = arch_cycles() ^ (time_now_ns() << 17) ^ 0x5851f42d4c957f2dull;
-		printk("libc: this CPU has no random-number instruction: random bytes come from "
-		       "the cycle counter and are weak\n");
+	if (left < sizeof(v)) {
+		chacha_bytes(pool);
+		left = sizeof(pool);
 	}
-	return splitmix64();
+	memcpy(&v, pool + sizeof(pool) - left, sizeof(v));
+	left -= sizeof(v);
+	return v;
 }
 
 void libc_random_bytes(void *buf, size_t len)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
@@ -45,6 +46,13 @@ int main(int argc, char **argv, char **envp)
 	printf("limits: nofile %lu, ram %lu MiB, system %s, stdout is a %s\n",
 	       (unsigned long)nofile.rlim_cur, (unsigned long)(si.totalram * si.mem_unit >> 20),
 	       u.sysname, S_ISCHR(st.st_mode) ? "character device" : "file");
+	unsigned char r1[32], r2[32], zero[32] = { 0 };
+	if (getrandom(r1, sizeof(r1), 0) != sizeof(r1) ||
+	    getrandom(r2, sizeof(r2), 0) != sizeof(r2))
+		return 5;
+	printf("getrandom: %s\n", memcmp(r1, r2, sizeof(r1)) && memcmp(r1, zero, sizeof(r1))
+					  ? "two different blocks"
+					  : "REPEATED");
 	fflush(stdout);
 	return argc > 1 && !strcmp(argv[1], "fail") ? 3 : 0;
 }

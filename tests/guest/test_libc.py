@@ -23,6 +23,7 @@ def test_musl_hello_starts_prints_and_exits(boot):
     assert "tls_counter = 42" in out
     assert re.search(r"limits: nofile 1024, ram 1[0-2][0-9] MiB, system Ember, "
                      r"stdout is a character device", out), explain(res)
+    assert "getrandom: two different blocks" in out, explain(res)
     # CLOCK_REALTIME from the CMOS RTC (QEMU's follows the host's clock)
     assert time.strftime("wall clock: %Y-%m-%d", time.gmtime()) in out or \
         time.strftime("wall clock: %Y-%m-%d", time.gmtime(time.time() - 3600)) in out
