@@ -72,6 +72,29 @@ def test_xl_shutdown_ends_a_busy_libc_guest(rig, flavour):
     assert "libc-crash: spinning" in out and "the toolstack asked for poweroff" in out, msg
 
 
+THIRD_PARTY = {
+    # program: (console lines, what dom0 found in the share afterwards)
+    "zlib-example": (["zlib version 1.2.13", "gzread(): hello, hello!", "large_inflate(): OK"],
+                     "foo.gz: hello, hello!"),
+    "lua": (["lua on xen: Lua 5.4 sum 10000 20000"], "from-lua: lua wrote this"),
+}
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("prog", sorted(THIRD_PARTY))
+def test_third_party_programs(rig, flavour, prog):
+    """zlib's example and Lua (built by ember-cc from Debian's sources) on a p9 share."""
+    name = f"{prog}-{flavour}"
+    res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
+    lines, report = THIRD_PARTY[prog]
+    assert res["created"] and res["ended"] == "poweroff", msg
+    for line in lines:
+        assert line in out, msg
+    assert report in (res.get("hook") or {}).get("output", ""), msg
+    if prog == "lua":  # os.date: CLOCK_REALTIME from Xen's wall clock
+        assert f"year {time.gmtime().tm_year}" in out, msg
+
+
 LIBC_CRASH_EXPECTED = {
     "exit3": ["ember: exit status 3"],
     "abort": ["libc: killed by signal 6 (SIGABRT)", "ember: exit status 106"],

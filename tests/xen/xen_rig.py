@@ -248,6 +248,47 @@ def fs_guests(work):
     return batch
 
 
+LUA_SCRIPT = r"""
+local t = {}
+for i = 1, 10000 do t[i] = i * 2 end
+print("lua on xen: " .. _VERSION .. " sum " .. #t .. " " .. t[#t])
+local f = assert(io.open("/from-lua.txt", "w")); f:write("lua wrote this\n"); f:close()
+print("year " .. os.date("!%Y"))
+"""
+
+
+def third_party_guest(work, flavour, image, args, setup="", hook_report=""):
+    """A program built by ember-cc (apps/zlib, apps/lua) with a fresh p9 share
+    at /srv/share-NAME as its root; @setup fills the share, @hook_report
+    prints what dom0 finds in it after the guest ended."""
+    name = f"{image}-{flavour}"
+    share = f"/srv/share-{name}"
+    with open(os.path.join(CONFIGS, "libc-share.cfg")) as f:
+        text = f.read()
+    text = text.replace("@TYPE@", flavour).replace("@SHARE@", share).replace("@ARGS@", args)
+    config = os.path.join(work, f"{name}.cfg")
+    with open(config, "w") as f:
+        f.write(text)
+    return {"name": name, "image": ember_image(image, flavour), "config": config, "timeout": 300,
+            "setup": ("mountpoint -q /srv || { mkdir -p /srv && mount -t tmpfs -o size=900m "
+                      f"ember-srv /srv; }}; rm -rf {share}; mkdir -p {share} && cd {share} && "
+                      + (setup or "true")),
+            "hook_delay": 1, "hook_timeout": 300,
+            "hook": wait_for_exit(name) + f"cd {share} && {hook_report or 'true'}; rm -rf {share}"}
+
+
+def third_party_guests(work):
+    batch = []
+    for fl in FLAVOURS:
+        batch.append(third_party_guest(work, fl, "zlib-example", "",
+                                       hook_report="echo foo.gz: $(gzip -dc foo.gz)"))
+        script = LUA_SCRIPT.replace("'", "'\\''")
+        batch.append(third_party_guest(work, fl, "lua", "/t.lua",
+                                       setup=f"printf '%s' '{script}' > t.lua",
+                                       hook_report="echo from-lua: $(cat from-lua.txt)"))
+    return batch
+
+
 def ember_files(work):
     """Files dom0 needs besides the guests: the profiler, the ELFs it reads,
     the fstest share's pattern file."""
@@ -259,7 +300,7 @@ def ember_files(work):
 
 
 def ember_guests(work):
-    batch = fs_guests(work)
+    batch = fs_guests(work) + third_party_guests(work)
     for fl in PROFILED_FLAVOURS:
         for app, unwind in PROFILED_APPS:
             batch.append(profiled_workload(work, fl, app, unwind))
