@@ -443,6 +443,21 @@ int vfs_open(const char *path, int flags, mode_t mode)
 	return call_end(c, fd);
 }
 
+int vfs_open_file(const struct vfs_file_ops *ops, void *priv, int flags)
+{
+	struct vfs_file *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->ops = ops;
+	f->priv = priv;
+	f->flags = flags;
+	f->refs = 1; /* the fd's */
+	int fd = fd_install(f);
+	if (fd < 0)
+		free(f); /* not installed: nothing was opened, so no close */
+	return fd;
+}
+
 int vfs_close(int fd)
 {
 	struct vfs_file *f = fd_get(fd);

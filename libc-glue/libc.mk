@@ -20,7 +20,7 @@ MUSL_CFLAGS := -O2 -g -fno-pic -fno-pie -mcmodel=small -mno-red-zone \
 LIBC_PATCHES := libc-glue/musl/patches/series $(wildcard libc-glue/musl/patches/*.patch)
 
 # The kernel side: the system calls and the start.
-libc-y := libc-glue/syscall.c libc-glue/start.c libc-glue/random.c libc-glue/chacha20.c \
+libc-y := libc-glue/syscall.c libc-glue/start.c libc-glue/random.c libc-glue/chacha20.c libc-glue/pipe.c \
 	$(sort $(wildcard libc-glue/sys_*.c)) libc-glue/arch/$(ARCH)/entry.S
 LIBC_TABLE := $(BUILD_ROOT)/libc-glue/$(ARCH)/syscall_table.c
 

@@ -20,6 +20,9 @@ void libc_mem_unmap_later(void *base, size_t size);
 /* sys_time.c: CLOCK_REALTIME less CLOCK_MONOTONIC, in ns. */
 uint64_t libc_realtime_offset_ns(void);
 
+/* sys_signal.c: @sig sent to the process by the kernel (SIGPIPE), delivered now. */
+void libc_signal_self(int sig);
+
 /* random.c: @len bytes for AT_RANDOM and getrandom(). */
 void libc_random_bytes(void *buf, size_t len);
 

@@ -19,6 +19,8 @@
 #include <ember/string.h>
 #include <ember/syscall.h>
 
+#include "libc_glue.h"
+
 #define NSIG	    65
 #define SIG_DFL	    0ul
 #define SIG_IGN	    1ul
@@ -99,6 +101,11 @@ static long send(int sig)
 	pending |= 1ull << (sig - 1);
 	deliver_pending();
 	return 0;
+}
+
+void libc_signal_self(int sig)
+{
+	send(sig);
 }
 
 SYSCALL4(rt_sigaction, int, sig, const struct k_sigaction *, act, struct k_sigaction *, old, size_t,

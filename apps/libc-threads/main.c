@@ -14,11 +14,17 @@
  *   timedwait    a condition wait that times out
  *   preempt      main spins on a flag that a sleeping thread sets, and two
  *                threads that never block both make progress: preemption
+ *   pipe         4 MiB through a pipe from a writer thread in odd-sized
+ *                pieces, then end of file, EPIPE and EAGAIN
  * Usage: libc-threads [threads]   (default 2000)
  */
+#define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +299,66 @@ static void preempt_part(void)
 	       "both spinners ran (%ld and %ld loops)", spun[0], spun[1]);
 }
 
+/* ---- pipe ---- */
+
+#define PIPE_BYTES (4 << 20)
+
+static unsigned char pattern_at(long i)
+{
+	return (unsigned char)(i * 7 + (i >> 13));
+}
+
+static void *pipe_writer(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	static unsigned char chunk[70000];
+	long sent = 0;
+	for (long size = 1; sent < PIPE_BYTES; size = size * 3 % 69997 + 1) {
+		long n = PIPE_BYTES - sent < size ? PIPE_BYTES - sent : size;
+		for (long i = 0; i < n; i++)
+			chunk[i] = pattern_at(sent + i);
+		if (write(fd, chunk, (size_t)n) != n)
+			return (void *)1;
+		sent += n;
+	}
+	close(fd);
+	return NULL;
+}
+
+static void pipe_part(void)
+{
+	int fds[2];
+	if (pipe(fds)) {
+		report("pipe", 0, "pipe() failed: errno %ld%ld", errno, 0L);
+		return;
+	}
+	pthread_t t;
+	pthread_create(&t, NULL, pipe_writer, (void *)(intptr_t)fds[1]);
+	static unsigned char buf[50000];
+	long got = 0, bad = 0;
+	ssize_t n;
+	while ((n = read(fds[0], buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			bad += buf[i] != pattern_at(got + i);
+		got += n;
+	}
+	void *r;
+	pthread_join(t, &r);
+	close(fds[0]);
+	/* a writer without readers gets SIGPIPE, or EPIPE when it ignores that;
+	 * an empty non-blocking pipe EAGAIN */
+	signal(SIGPIPE, SIG_IGN);
+	int p2[2], epipe = 0, eagain = 0;
+	if (!pipe2(p2, O_NONBLOCK)) {
+		eagain = read(p2[0], buf, 1) < 0 && errno == EAGAIN;
+		close(p2[0]);
+		epipe = write(p2[1], "x", 1) < 0 && errno == EPIPE;
+		close(p2[1]);
+	}
+	report("pipe", n == 0 && !bad && !r && got == PIPE_BYTES && epipe && eagain,
+	       "%ld bytes through, %ld wrong", got, bad);
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 2000;
@@ -304,6 +370,7 @@ int main(int argc, char **argv)
 	barrier_part();
 	timedwait_part();
 	preempt_part();
+	pipe_part();
 	printf("libc-threads: %d part(s) failed\n", failures);
 	return failures;
 }

@@ -50,7 +50,8 @@ def test_pthreads_tls_and_futexes(boot):
     for part in ("create-join: 2000 threads joined, 2000 key destructors",
                  "mutex: counter 40000 of 40000", "condvar: 20000 items",
                  "detached: 200 created, 200 reported", "barrier: 400 of 400",
-                 "timedwait: rc 110", "preempt: both spinners ran"):
+                 "timedwait: rc 110", "preempt: both spinners ran",
+                 "pipe: 4194304 bytes through, 0 wrong"):
         assert "ok " + part in res.console, explain(res)
 
 

@@ -130,6 +130,13 @@ int vfs_statfs(const char *path, struct statfs *st);
 int vfs_chdir(const char *path);
 /* Copies the current directory into @buf; returns its length. */
 ssize_t vfs_getcwd(char *buf, size_t size);
+/*
+ * A file that is no filesystem's (a pipe end, later a socket): @ops on
+ * @priv, installed on the lowest free fd. Returns the fd, -ENOMEM or
+ * -EMFILE (then @ops->close is not called: the caller still owns @priv).
+ */
+struct vfs_file_ops;
+int vfs_open_file(const struct vfs_file_ops *ops, void *priv, int flags);
 int vfs_dup(int fd);
 /* The lowest free fd >= @min made to refer to @fd's file (fcntl F_DUPFD). */
 int vfs_dup_from(int fd, int min);
