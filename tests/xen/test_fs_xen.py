@@ -4,10 +4,11 @@ qemu-system-xen backend in dom0, on PV and PVH, from the xl config the app
 ships (apps/fstest/xen-*.cfg, its p9 line pointed at a dom0 directory the
 rig's setup command prepares).
 
-fstest-<flavour> runs the suites of FS_SUITES (all three on PV); a dom0 hook then
-reports what the guest left in the share, which is checked here against what
-the suites wrote (hashes, names, the 10,000 files, and every MiB of the 256 MiB
-file against the CRC-32 the guest computed). fstest-<flavour>-gone has the
+fstest-<flavour> runs the suites of FS_SUITES (all three on PV, where
+integrity has a guest of its own: FS_GUESTS); a dom0 hook then reports what
+the guest left in the share, which is checked here against what the suites
+wrote (hashes, names, the 10,000 files, and every MiB of the 256 MiB file
+against the CRC-32 the guest computed). fstest-<flavour>-gone has the
 share's directory removed under it by a hook.
 """
 import hashlib
@@ -18,7 +19,7 @@ import warnings
 
 import pytest
 
-from .xen_rig import FLAVOURS, FS_SUITES, ROOT, cannot_run_reason
+from .xen_rig import FLAVOURS, FS_GUESTS, ROOT, cannot_run_reason
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from ember_tap import parse_tap  # noqa: E402
@@ -57,18 +58,32 @@ def assert_suites_passed(console, suites, msg):
     assert m and m.groups() == ("1", "0", "0"), msg
 
 
-@pytest.mark.parametrize("flavour", FLAVOURS)
-def test_suites_pass_over_9pfront(rig, flavour):
-    res, console, _, msg = guest(rig, f"fstest-{flavour}")
+FS_RUNS = [(fl, case, suites) for fl in FLAVOURS for case, suites, _ in FS_GUESTS[fl]]
+
+
+def fs_name(flavour, case):
+    return f"fstest-{flavour}" + (f"-{case}" if case else "")
+
+
+@pytest.mark.parametrize("flavour,case,suites", FS_RUNS)
+def test_suites_pass_over_9pfront(rig, flavour, case, suites):
+    res, console, _, msg = guest(rig, fs_name(flavour, case))
     assert "9p: mounted share 'share' (xen-9pfs" in console, msg
-    assert_suites_passed(console, FS_SUITES[flavour].split(), msg)
+    assert_suites_passed(console, suites.split(), msg)
     assert res["ended"] == "poweroff", msg
 
 
-@pytest.mark.parametrize("flavour", [f for f in FLAVOURS if "integrity" in FS_SUITES[f]])
+def report_of(rig, flavour, suite):
+    """What dom0 found in the share of the guest that ran @suite, and its explanation."""
+    case = next(c for c, suites, _ in FS_GUESTS[flavour] if suite in suites.split())
+    _, _, report, msg = guest(rig, fs_name(flavour, case))
+    return dict(line.split(" ", 1) for line in report.splitlines() if " " in line), msg
+
+
+@pytest.mark.parametrize("flavour", [f for f in FLAVOURS
+                                     if any("integrity" in s for _, s, _ in FS_GUESTS[f])])
 def test_dom0_sees_what_the_guest_wrote(rig, flavour):
-    _, _, report, msg = guest(rig, f"fstest-{flavour}")
-    got = dict(line.split(" ", 1) for line in report.splitlines() if " " in line)
+    got, msg = report_of(rig, flavour, "fs")
     assert got.get("made-by-guest") == sha(b"written by ember\n"), msg
     assert got.get("append") == "123456", msg
     assert got.get("mode") == "640", msg
@@ -78,6 +93,7 @@ def test_dom0_sees_what_the_guest_wrote(rig, flavour):
     listing = "".join(n + "\n" for n in sorted(ODD_NAMES, key=lambda n: n.encode()))
     assert got.get("odd-names") == sha(listing.encode()), msg
     assert got.get("deep", "").endswith(" bottom"), msg
+    got, msg = report_of(rig, flavour, "integrity")
     assert got.get("integrity-size") == str(256 << 20), msg
     assert got.get("integrity-blocks") == "256 mismatched 0", msg
 
