@@ -195,6 +195,7 @@ def share_setup(share):
 
 
 # Run in dom0 once the guest has printed its exit status: what the host checks.
+FS_REPORT_TIME = 600  # s, beyond the guest's own timeout
 FS_REPORT = r"""
 g={share}/guest
 echo "made-by-guest $(sha256sum < $g/basic/made-by-guest.txt | cut -c1-64)"
@@ -239,7 +240,11 @@ def fstest_guest(work, flavour, suites=None, case=None, hook=None, timeout=1800)
     # host checks (test_fs_xen.test_dom0_sees_what_the_guest_wrote).
     checked = {"names", "integrity"} & set((suites or FS_SUITES[flavour]).split())
     report = FS_REPORT if checked else "rm -rf {share}\n"
-    g.update(setup=share_setup(share), hook_delay=1, hook_timeout=timeout,
+    # The hook waits for the guest, then reports: it needs the guest's time
+    # and then some (hashing 10,000 files and 256 MiB in dom0 under TCG; a
+    # full run beside other load had the hook, bounded by the guest's
+    # timeout alone, cut off in its report after the guest had passed).
+    g.update(setup=share_setup(share), hook_delay=1, hook_timeout=timeout + FS_REPORT_TIME,
              hook=hook or (wait_for_exit(name) + report.format(share=share)))
     return g
 
