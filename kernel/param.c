@@ -68,3 +68,8 @@ int param_set(const struct param_desc *table, size_t n, const char *key, const c
 	}
 	return -ENOENT;
 }
+
+bool param_is_env(const char *key)
+{
+	return !strncmp(key, PARAM_ENV_PREFIX, sizeof(PARAM_ENV_PREFIX) - 1);
+}

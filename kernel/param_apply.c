@@ -8,7 +8,6 @@
 #include <ember/param.h>
 #include <ember/errno.h>
 #include <ember/printk.h>
-#include <ember/string.h>
 
 extern const struct param_desc __params_start[], __params_end[];
 
@@ -25,7 +24,7 @@ int param_apply(const struct cmdline *cl)
 	size_t n = (size_t)(__params_end - __params_start);
 	for (int i = 0; i < cl->nparams; i++) {
 		const struct cmdline_param *p = &cl->params[i];
-		if (!strncmp(p->key, PARAM_ENV_PREFIX, sizeof(PARAM_ENV_PREFIX) - 1))
+		if (param_is_env(p->key))
 			continue;
 		int err = param_set(__params_start, n, p->key, p->value);
 		if (err == -ENOENT) {

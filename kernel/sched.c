@@ -534,10 +534,7 @@ bool sched_on_some_stack(uintptr_t addr, size_t len)
 	list_for_each(it, &all_threads)
 	{
 		struct thread *t = list_entry(it, struct thread, all_link);
-		uintptr_t lo = t->stack_lo, hi = t->stack_hi;
-		if (t == &idle_thread)
-			hi = (uintptr_t)boot_stack_top;
-		if (addr >= lo && addr + len <= hi)
+		if (addr >= t->stack_lo && addr + len <= t->stack_hi)
 			return true;
 	}
 	return !current && addr >= (uintptr_t)boot_stack_guard + PAGE_SIZE &&

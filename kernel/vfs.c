@@ -499,9 +499,9 @@ int vfs_dup2(int fd, int newfd)
 	if (old != f) {
 		f->refs++; /* newfd's */
 		fds[newfd] = f;
+		/* as close(newfd): may block, after newfd already points at f */
 		if (old)
-			file_put(
-				old); /* as close(newfd): may block, after newfd already points at f */
+			file_put(old);
 	}
 	fd_put(f);
 	return newfd;

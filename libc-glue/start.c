@@ -63,7 +63,7 @@ static size_t count_env(const struct cmdline *cl)
 {
 	size_t n = 0;
 	for (int i = 0; i < cl->nparams; i++)
-		n += !strncmp(cl->params[i].key, PARAM_ENV_PREFIX, sizeof(PARAM_ENV_PREFIX) - 1);
+		n += param_is_env(cl->params[i].key);
 	return n;
 }
 
@@ -98,7 +98,7 @@ int app_start(const struct cmdline *cl)
 		block[i++] = (uintptr_t)cl->argv[a];
 	block[i++] = 0;
 	for (int p = 0; p < cl->nparams; p++)
-		if (!strncmp(cl->params[p].key, PARAM_ENV_PREFIX, sizeof(PARAM_ENV_PREFIX) - 1) &&
+		if (param_is_env(cl->params[p].key) &&
 		    !(block[i++] = (uintptr_t)env_string(&cl->params[p])))
 			panic("libc: out of memory for the environment");
 	block[i++] = 0;

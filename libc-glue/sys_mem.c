@@ -114,7 +114,7 @@ static void sweep_later(void)
 void libc_mem_unmap_later(void *base, size_t size)
 {
 	unsigned long flags = arch_irq_save();
-	if (n_later == sizeof(later) / sizeof(later[0])) {
+	if (n_later == ARRAY_SIZE(later)) {
 		arch_irq_restore(flags);
 		sweep_later(); /* cannot be ours: we are still on our stack, not queued */
 		flags = arch_irq_save();
@@ -123,11 +123,6 @@ void libc_mem_unmap_later(void *base, size_t size)
 	later[n_later].size = size;
 	n_later++;
 	arch_irq_restore(flags);
-}
-
-static size_t page_round(size_t len)
-{
-	return (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 }
 
 long sys_mprotect(long, long, long, long, long, long);
@@ -150,7 +145,7 @@ SYSCALL6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags, int, fd, off
 		(void)addr;
 		return -EINVAL; /* no address space to place things in: everything is identity-mapped */
 	}
-	len = page_round(len);
+	len = ALIGN_UP(len, PAGE_SIZE);
 	struct mapping *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -180,7 +175,7 @@ SYSCALL2(munmap, uintptr_t, addr, size_t, len)
 		return -EINVAL;
 	sweep_later();
 	unsigned long flags = arch_irq_save();
-	int err = unmap(addr, page_round(len));
+	int err = unmap(addr, ALIGN_UP(len, PAGE_SIZE));
 	arch_irq_restore(flags);
 	return err;
 }
@@ -191,7 +186,7 @@ SYSCALL3(mprotect, uintptr_t, addr, size_t, len, int, prot)
 		return -EINVAL;
 	if (prot & PROT_EXEC)
 		return -EACCES;
-	len = page_round(len);
+	len = ALIGN_UP(len, PAGE_SIZE);
 	unsigned long flags = arch_irq_save();
 	struct mapping *m = find(addr);
 	int err = 0;
@@ -238,8 +233,8 @@ SYSCALL5(mremap, uintptr_t, addr, size_t, old_len, size_t, new_len, int, flags, 
 	(void)new_addr;
 	if (addr % PAGE_SIZE || !new_len || (flags & ~MREMAP_MAYMOVE))
 		return -EINVAL;
-	old_len = page_round(old_len);
-	new_len = page_round(new_len);
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
 	unsigned long irq = arch_irq_save();
 	struct mapping *m = find(addr);
 	bool whole = m && m->start == addr && m->len == old_len && !m->guards;

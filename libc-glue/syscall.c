@@ -2,10 +2,10 @@
 /*
  * The one way from musl into the kernel (see <ember/syscall.h>): a bounds
  * check and a call through the generated table, counted in
- * sched_kernel_depth so the scheduler never preempts the kernel's code. A number without an
- * implementation returns -ENOSYS and is logged once by name, so a missing
- * system call shows up in the console the first time a program needs it,
- * never as a crash.
+ * sched_kernel_depth so the scheduler never preempts the kernel's code. A
+ * number without an implementation returns -ENOSYS and is logged once by
+ * name, so a missing system call shows up in the console the first time a
+ * program needs it, never as a crash.
  */
 #include <ember/arch.h>
 #include <ember/errno.h>

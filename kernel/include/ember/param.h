@@ -17,6 +17,9 @@ enum param_type { PARAM_BOOL, PARAM_UINT, PARAM_STRING };
 /* "env.NAME=VALUE" on the command line: the application's environment. */
 #define PARAM_ENV_PREFIX "env."
 
+/* True for an environment entry's key (its NAME follows PARAM_ENV_PREFIX). */
+bool param_is_env(const char *key);
+
 struct param_desc {
 	const char *name;
 	enum param_type type;
