@@ -168,17 +168,35 @@ static int fid_stat(struct p9fs *fs, uint32_t fid, struct stat *st)
 	return err;
 }
 
-static int fid_setattr(struct p9fs *fs, uint32_t fid, int what, mode_t mode, off_t size)
+/* One time of @a into @sa: @now_bit alone is the server's now, with @set_bit the value. */
+static void time_to_setattr(const struct timespec *t, uint32_t now_bit, uint32_t set_bit,
+			    uint64_t *sec, uint64_t *nsec, uint32_t *valid)
+{
+	*valid |= now_bit;
+	if (t->tv_nsec == UTIME_NOW)
+		return;
+	*valid |= set_bit;
+	*sec = (uint64_t)t->tv_sec;
+	*nsec = (uint64_t)t->tv_nsec;
+}
+
+static int fid_setattr(struct p9fs *fs, uint32_t fid, const struct vfs_attr *a)
 {
 	struct p9_setattr sa = { 0 };
-	if (what & VFS_SET_MODE) {
+	if (a->what & VFS_SET_MODE) {
 		sa.valid |= P9_SETATTR_MODE;
-		sa.mode = mode;
+		sa.mode = a->mode;
 	}
-	if (what & VFS_SET_SIZE) {
+	if (a->what & VFS_SET_SIZE) {
 		sa.valid |= P9_SETATTR_SIZE;
-		sa.size = (uint64_t)size;
+		sa.size = (uint64_t)a->size;
 	}
+	if (a->what & VFS_SET_ATIME)
+		time_to_setattr(&a->atime, P9_SETATTR_ATIME, P9_SETATTR_ATIME_SET, &sa.atime_sec,
+				&sa.atime_nsec, &sa.valid);
+	if (a->what & VFS_SET_MTIME)
+		time_to_setattr(&a->mtime, P9_SETATTR_MTIME, P9_SETATTR_MTIME_SET, &sa.mtime_sec,
+				&sa.mtime_nsec, &sa.valid);
 	return p9_setattr(fs->c, fid, &sa);
 }
 
@@ -206,12 +224,13 @@ static int file_stat(struct vfs_file *f, struct stat *st)
 
 static int file_truncate(struct vfs_file *f, off_t len)
 {
-	return fid_setattr(pf(f)->fs, pf(f)->fid, VFS_SET_SIZE, 0, len);
+	return fid_setattr(pf(f)->fs, pf(f)->fid,
+			   &(struct vfs_attr){ .what = VFS_SET_SIZE, .size = len });
 }
 
-static int file_chmod(struct vfs_file *f, mode_t mode)
+static int file_setattr(struct vfs_file *f, const struct vfs_attr *a)
 {
-	return fid_setattr(pf(f)->fs, pf(f)->fid, VFS_SET_MODE, mode, 0);
+	return fid_setattr(pf(f)->fs, pf(f)->fid, a);
 }
 
 static int file_sync(struct vfs_file *f)
@@ -292,14 +311,14 @@ static const struct vfs_file_ops file_ops = {
 	.stat = file_stat,
 	.truncate = file_truncate,
 	.sync = file_sync,
-	.chmod = file_chmod,
+	.setattr = file_setattr,
 	.close = file_close,
 };
 
 static const struct vfs_file_ops dir_ops = {
 	.stat = file_stat,
 	.sync = file_sync,
-	.chmod = file_chmod,
+	.setattr = file_setattr,
 	.getdents = dir_getdents,
 	.close = file_close,
 };
@@ -457,18 +476,18 @@ static int p9fs_rename(struct vfs_mount *m, const struct vfs_path *from, const s
 	return err;
 }
 
-static int p9fs_setattr(struct vfs_mount *m, const struct vfs_path *p, bool follow, int what,
-			mode_t mode, off_t size, struct vfs_symlink *link)
+static int p9fs_setattr(struct vfs_mount *m, const struct vfs_path *p, bool follow,
+			const struct vfs_attr *a, struct vfs_symlink *link)
 {
 	struct p9fs *fs = fs_of(m);
 	struct walk_result w;
 	int err = walk(fs, p, p->n, follow, 0, &w, link);
 	if (err)
 		return err;
-	if ((what & VFS_SET_SIZE) && (w.qid.type & P9_QTDIR))
+	if ((a->what & VFS_SET_SIZE) && (w.qid.type & P9_QTDIR))
 		err = -EISDIR;
 	else
-		err = fid_setattr(fs, w.fid, what, mode, size);
+		err = fid_setattr(fs, w.fid, a);
 	p9_clunk(fs->c, w.fid);
 	return err;
 }

@@ -57,7 +57,12 @@
 
 static struct vfs_file *fds[VFS_MAX_FDS];
 static struct vfs_mount *mounts[VFS_MAX_MOUNTS];
-static char cwd[PATH_MAX] = "/";
+static char cwd[PATH_MAX]; /* "" until the first chdir: "/" (in .bss, not 4 KiB of .data) */
+
+static const char *cwd_path(void)
+{
+	return cwd[0] ? cwd : "/";
+}
 
 /* ---- the console: fds 0, 1, 2 ---- */
 
@@ -206,7 +211,7 @@ static int path_normalize(const char *path, char *out)
 	if (strnlen(path, PATH_MAX) >= PATH_MAX)
 		return -ENAMETOOLONG;
 	if (path[0] != '/') {
-		int err = path_append(out, &len, cwd);
+		int err = path_append(out, &len, cwd_path());
 		if (err)
 			return err;
 	}
@@ -542,15 +547,20 @@ static int writable(const struct vfs_file *f)
 	return f->ops->write ? 0 : -EISDIR;
 }
 
+ssize_t vfs_file_pread(struct vfs_file *f, void *buf, size_t len, off_t offset)
+{
+	int err = readable(f);
+	if (!err && offset < 0)
+		err = -EINVAL;
+	return err ? err : f->ops->read(f, buf, len, offset);
+}
+
 ssize_t vfs_pread(int fd, void *buf, size_t len, off_t offset)
 {
 	struct vfs_file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	int err = readable(f);
-	if (!err && offset < 0)
-		err = -EINVAL;
-	ssize_t n = err ? err : f->ops->read(f, buf, len, offset);
+	ssize_t n = vfs_file_pread(f, buf, len, offset);
 	fd_put(f);
 	return n;
 }
@@ -592,6 +602,14 @@ static ssize_t do_write(struct vfs_file *f, const void *buf, size_t len, off_t o
 	if (n > 0 && move_pos)
 		f->pos = offset + n;
 	return n;
+}
+
+ssize_t vfs_file_pwrite(struct vfs_file *f, const void *buf, size_t len, off_t offset)
+{
+	int err = writable(f);
+	if (!err && offset < 0)
+		err = -EINVAL;
+	return err ? err : f->ops->write(f, buf, len, offset);
 }
 
 ssize_t vfs_pwrite(int fd, const void *buf, size_t len, off_t offset)
@@ -654,6 +672,21 @@ off_t vfs_lseek(int fd, off_t offset, int whence)
 	return pos;
 }
 
+struct vfs_file *vfs_file_hold(int fd)
+{
+	return fd_get(fd);
+}
+
+void vfs_file_release(struct vfs_file *f)
+{
+	file_put(f);
+}
+
+int vfs_file_stat(struct vfs_file *f, struct stat *st)
+{
+	return f->ops->stat ? f->ops->stat(f, st) : -EBADF;
+}
+
 int vfs_fstat(int fd, struct stat *st)
 {
 	struct vfs_file *f = fd_get(fd);
@@ -700,14 +733,20 @@ int vfs_fsync(int fd)
 	return err;
 }
 
-int vfs_fchmod(int fd, mode_t mode)
+/* fchmod and futimens: @a on the open file @fd (nothing to set: only @fd is checked). */
+static int fd_setattr(int fd, const struct vfs_attr *a)
 {
 	struct vfs_file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	int err = f->ops->chmod ? f->ops->chmod(f, mode & 07777) : -EPERM;
+	int err = !a->what ? 0 : f->ops->setattr ? f->ops->setattr(f, a) : -EPERM;
 	fd_put(f);
 	return err;
+}
+
+int vfs_fchmod(int fd, mode_t mode)
+{
+	return fd_setattr(fd, &(struct vfs_attr){ .what = VFS_SET_MODE, .mode = mode & 07777 });
 }
 
 /* ---- path calls ---- */
@@ -844,26 +883,69 @@ int vfs_link(const char *oldpath, const char *newpath)
 	return two_paths(oldpath, newpath, false);
 }
 
-static int setattr_path(const char *path, int what, mode_t mode, off_t size)
+static int setattr_path(const char *path, const struct vfs_attr *a, bool follow)
 {
 	int err;
 	struct call *c = call_begin(path, &err);
 	if (!c)
 		return err;
 	do {
-		err = c->r.m->ops->setattr(c->r.m, &c->r.p, true, what, mode, size, &c->link);
+		err = c->r.m->ops->setattr(c->r.m, &c->r.p, follow, a, &c->link);
 	} while (follow_link(c, &c->r, &err));
 	return call_end(c, err);
 }
 
 int vfs_chmod(const char *path, mode_t mode)
 {
-	return setattr_path(path, VFS_SET_MODE, mode & 07777, 0);
+	return setattr_path(path, &(struct vfs_attr){ .what = VFS_SET_MODE, .mode = mode & 07777 },
+			    true);
 }
 
 int vfs_truncate(const char *path, off_t length)
 {
-	return length < 0 ? -EINVAL : setattr_path(path, VFS_SET_SIZE, 0, length);
+	return length < 0 ? -EINVAL
+			  : setattr_path(path,
+					 &(struct vfs_attr){ .what = VFS_SET_SIZE, .size = length },
+					 true);
+}
+
+/* One of utimensat's times into @a (@bit: VFS_SET_ATIME or _MTIME); -EINVAL if malformed. */
+static int utime_one(const struct timespec *t, unsigned bit, struct timespec *to, unsigned *what)
+{
+	if (t && t->tv_nsec == UTIME_OMIT)
+		return 0;
+	if (t && t->tv_nsec != UTIME_NOW && (t->tv_nsec < 0 || t->tv_nsec >= 1000000000))
+		return -EINVAL;
+	*to = t ? *t : (struct timespec){ .tv_nsec = UTIME_NOW };
+	*what |= bit;
+	return 0;
+}
+
+static int utimens_attr(const struct timespec times[2], struct vfs_attr *a)
+{
+	*a = (struct vfs_attr){ 0 };
+	int err = utime_one(times ? &times[0] : NULL, VFS_SET_ATIME, &a->atime, &a->what);
+	return err ?: utime_one(times ? &times[1] : NULL, VFS_SET_MTIME, &a->mtime, &a->what);
+}
+
+int vfs_utimens(const char *path, const struct timespec times[2], bool follow)
+{
+	struct vfs_attr a;
+	int err = utimens_attr(times, &a);
+	if (err)
+		return err;
+	if (!a.what) { /* both UTIME_OMIT: only the path is checked */
+		struct stat st;
+		return follow ? vfs_stat(path, &st) : vfs_lstat(path, &st);
+	}
+	return setattr_path(path, &a, follow);
+}
+
+int vfs_futimens(int fd, const struct timespec times[2])
+{
+	struct vfs_attr a;
+	int err = utimens_attr(times, &a);
+	return err ?: fd_setattr(fd, &a);
 }
 
 int vfs_symlink(const char *target, const char *linkpath)
@@ -931,10 +1013,11 @@ int vfs_chdir(const char *path)
 
 ssize_t vfs_getcwd(char *buf, size_t size)
 {
-	size_t n = strlen(cwd);
+	const char *path = cwd_path();
+	size_t n = strlen(path);
 	if (n + 1 > size)
 		return -ERANGE;
-	memcpy(buf, cwd, n + 1);
+	memcpy(buf, path, n + 1);
 	return (ssize_t)n;
 }
 

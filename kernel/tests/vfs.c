@@ -159,7 +159,7 @@ static int gf_sync(struct vfs_file *f)
 	return gate_pass_with(f->priv);
 }
 
-static int gf_chmod(struct vfs_file *f, mode_t mode __unused)
+static int gf_setattr(struct vfs_file *f, const struct vfs_attr *a __unused)
 {
 	return gate_pass_with(f->priv);
 }
@@ -180,14 +180,14 @@ static const struct vfs_file_ops gate_file_ops = {
 	.stat = gf_stat,
 	.truncate = gf_truncate,
 	.sync = gf_sync,
-	.chmod = gf_chmod,
+	.setattr = gf_setattr,
 	.close = gf_close,
 };
 
 static const struct vfs_file_ops gate_dir_ops = {
 	.stat = gf_stat,
 	.sync = gf_sync,
-	.chmod = gf_chmod,
+	.setattr = gf_setattr,
 	.getdents = gf_getdents,
 	.close = gf_close,
 };

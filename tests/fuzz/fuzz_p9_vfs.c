@@ -250,7 +250,11 @@ static void do_file(uint8_t op, const uint8_t *a)
 		break;
 	case 12: r = f->ops->stat(f, &sb); break;
 	case 13: r = f->ops->truncate ? f->ops->truncate(f, off) : 0; break;
-	case 14: r = f->ops->chmod ? f->ops->chmod(f, 0600) : 0; break;
+	case 14:
+		r = f->ops->setattr ? f->ops->setattr(f, &(struct vfs_attr){ .what = VFS_SET_MODE,
+									     .mode = 0600 })
+				    : 0;
+		break;
 	case 15: r = f->ops->sync ? f->ops->sync(f) : 0; break;
 	case 16: do_getdents(f, a); break;
 	default:
@@ -292,7 +296,15 @@ static void do_path(uint8_t op, const uint8_t *a)
 	case 2: r = st.ops->mkdir(&st.m, &p, 0755, st.link); break;
 	case 3: r = st.ops->unlink(&st.m, &p, a[4] & 1, st.link); break;
 	case 4: r = st.ops->rename(&st.m, &p, &q, st.link); break;
-	case 5: r = st.ops->setattr(&st.m, &p, a[4] & 1, 1 + a[4] % 3, 0600, a[5], st.link); break;
+	case 5: {
+		struct vfs_attr at = { .what = 1 + a[4] % 15u,
+				       .mode = 0600,
+				       .size = (off_t)a[5],
+				       .atime = { .tv_nsec = a[4] & 16 ? UTIME_NOW : 5 },
+				       .mtime = { .tv_sec = a[5], .tv_nsec = 7 } };
+		r = st.ops->setattr(&st.m, &p, a[4] & 1, &at, st.link);
+		break;
+	}
 	case 6: do_readlink(&p, a); return;
 	case 7: r = st.ops->symlink(&st.m, targets[a[4] % ARRAY_SIZE(targets)], &p, st.link); break;
 	case 8: r = st.ops->link(&st.m, &p, &q, st.link); break;

@@ -291,13 +291,11 @@ static int tf_two(struct vfs_mount *m, const struct vfs_path *from, const struct
 	return err ? err : tf_parent(m, to, 1, link);
 }
 
-static int tf_setattr(struct vfs_mount *m, const struct vfs_path *p, bool follow, int what,
-		      mode_t mode, off_t size, struct vfs_symlink *link)
+static int tf_setattr(struct vfs_mount *m, const struct vfs_path *p, bool follow,
+		      const struct vfs_attr *a, struct vfs_symlink *link)
 {
 	char type;
-	(void)what;
-	(void)mode;
-	(void)size;
+	(void)a;
 	record(m, p);
 	return walk(m, p, p->n, follow, 0, link, &type);
 }

@@ -123,6 +123,14 @@ int vfs_truncate(const char *path, off_t length);
 int vfs_fsync(int fd);
 int vfs_chmod(const char *path, mode_t mode);
 int vfs_fchmod(int fd, mode_t mode);
+/*
+ * utimensat: @times[0] the access time, [1] the modification time, each a
+ * time, UTIME_NOW or UTIME_OMIT; NULL sets both to now. @follow: whether a
+ * final symlink is followed (it is not for AT_SYMLINK_NOFOLLOW).
+ */
+int vfs_utimens(const char *path, const struct timespec times[2], bool follow);
+/* futimens: the same for the open file @fd. */
+int vfs_futimens(int fd, const struct timespec times[2]);
 int vfs_symlink(const char *target, const char *linkpath);
 ssize_t vfs_readlink(const char *path, char *buf, size_t size);
 int vfs_link(const char *oldpath, const char *newpath);
@@ -145,6 +153,19 @@ int vfs_dup2(int fd, int newfd);
 /* The open file's flags (O_ACCMODE, O_APPEND, O_NONBLOCK...) / set its status flags. */
 int vfs_get_flags(int fd);
 int vfs_set_flags(int fd, int flags);
+
+/*
+ * An open file held apart from the fd table (a file mapping's): a
+ * reference that keeps the file open after its fd is closed, until
+ * vfs_file_release(). vfs_file_hold() returns NULL when @fd is not open.
+ * The I/O is pread/pwrite's, at the offset given even for O_APPEND files.
+ */
+struct vfs_file;
+struct vfs_file *vfs_file_hold(int fd);
+void vfs_file_release(struct vfs_file *f);
+ssize_t vfs_file_pread(struct vfs_file *f, void *buf, size_t len, off_t offset);
+ssize_t vfs_file_pwrite(struct vfs_file *f, const void *buf, size_t len, off_t offset);
+int vfs_file_stat(struct vfs_file *f, struct stat *st);
 
 /* ---- mounts ---- */
 
@@ -189,13 +210,15 @@ struct vfs_symlink {
 	char target[PATH_MAX];
 };
 
+struct vfs_attr;
 struct vfs_file_ops {
 	ssize_t (*read)(struct vfs_file *f, void *buf, size_t len, off_t offset);
 	ssize_t (*write)(struct vfs_file *f, const void *buf, size_t len, off_t offset);
 	int (*stat)(struct vfs_file *f, struct stat *st);
 	int (*truncate)(struct vfs_file *f, off_t length);
 	int (*sync)(struct vfs_file *f);
-	int (*chmod)(struct vfs_file *f, mode_t mode);
+	/* fchmod and futimens: the @a->what fields of the open file. */
+	int (*setattr)(struct vfs_file *f, const struct vfs_attr *a);
 	/* Fills @buf with records from the position cookie f->pos, advancing it. */
 	ssize_t (*getdents)(struct vfs_file *f, void *buf, size_t len);
 	void (*close)(struct vfs_file *f);
@@ -225,8 +248,8 @@ struct vfs_fs_ops {
 		      struct vfs_symlink *link);
 	int (*rename)(struct vfs_mount *m, const struct vfs_path *from, const struct vfs_path *to,
 		      struct vfs_symlink *link);
-	int (*setattr)(struct vfs_mount *m, const struct vfs_path *p, bool follow, int what,
-		       mode_t mode, off_t size, struct vfs_symlink *link);
+	int (*setattr)(struct vfs_mount *m, const struct vfs_path *p, bool follow,
+		       const struct vfs_attr *a, struct vfs_symlink *link);
 	int (*readlink)(struct vfs_mount *m, const struct vfs_path *p, char *buf, size_t size,
 			struct vfs_symlink *link);
 	int (*symlink)(struct vfs_mount *m, const char *target, const struct vfs_path *p,
@@ -236,8 +259,19 @@ struct vfs_fs_ops {
 	int (*statfs)(struct vfs_mount *m, struct statfs *st);
 };
 
-#define VFS_SET_MODE 1
-#define VFS_SET_SIZE 2
+/* What a setattr changes: the @what bits say which of the fields count. */
+struct vfs_attr {
+	unsigned what;
+	mode_t mode;
+	off_t size;
+	struct timespec atime, mtime; /* tv_nsec UTIME_NOW: the server's current time */
+};
+#define VFS_SET_MODE  1
+#define VFS_SET_SIZE  2
+#define VFS_SET_ATIME 4
+#define VFS_SET_MTIME 8
+#define UTIME_NOW     ((1l << 30) - 1l)
+#define UTIME_OMIT    ((1l << 30) - 2l)
 
 struct vfs_mount {
 	const struct vfs_fs_ops *ops;
