@@ -96,6 +96,19 @@ void sched_preempt_point(uintptr_t pc);
  */
 extern unsigned sched_kernel_depth;
 
+/*
+ * A preemption that came due while the running thread was in kernel code
+ * (a timer interrupt during a system call) is taken when the outermost
+ * system call returns: libc-glue calls this there. Costs a flag test.
+ */
+extern bool sched_resched;
+void sched_syscall_exit_slow(void);
+static inline void sched_syscall_exit(void)
+{
+	if (__builtin_expect(sched_resched, 0) && !sched_kernel_depth)
+		sched_syscall_exit_slow();
+}
+
 /* Lets every other runnable thread run once before the caller continues. */
 void thread_yield(void);
 
