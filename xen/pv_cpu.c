@@ -8,6 +8,7 @@
  * reports as a crash.
  */
 #include <ember/arch.h>
+#include <ember/errno.h>
 #include <ember/panic.h>
 #include <ember/printk.h>
 #include <ember/xen/xen.h>
@@ -105,6 +106,15 @@ __noreturn void arch_triple_fault(void)
 	__asm__ volatile("int3");
 	for (;;)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+}
+
+/*
+ * PV: the guest kernel runs in ring 3 and Xen takes its `syscall` as a
+ * hypercall (number in rax): application code there must call musl.
+ */
+int arch_syscall_entry_set(void (*entry)(void) __unused)
+{
+	return -ENOTSUP;
 }
 
 /* PV: the guest cannot write the FS-base MSR; Xen loads it. */

@@ -122,6 +122,21 @@ void arch_cpu_init(void)
 	fpu_enable();
 }
 
+/*
+ * `syscall` from ring 0 stays in ring 0 (CS and SS from STAR: 0x08, 0x10),
+ * on the same stack, with the return address in rcx and rflags in r11.
+ * FMASK clears TF, DF, NT and AC for the entry but not IF: an interrupt
+ * there is as harmless as anywhere in application code.
+ */
+int arch_syscall_entry_set(void (*entry)(void))
+{
+	wrmsr(MSR_STAR, 0x08ull << 32);
+	wrmsr(MSR_LSTAR, (uintptr_t)entry);
+	wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	return 0;
+}
+
 uintptr_t trap_fault_address(void)
 {
 	return read_cr2();

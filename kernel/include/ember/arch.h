@@ -99,6 +99,14 @@ void arch_context_set_tls(struct arch_context *ctx, uintptr_t base);
 /* Loads the CPU's thread-pointer register (FS base; the platform's way). */
 void arch_write_tls_base(uintptr_t base);
 
+/*
+ * Makes the CPU's system-call instruction (x86 `syscall`) jump to @entry,
+ * in the running privilege level and on the running stack, for application
+ * code that bypasses the C library (libc-glue). 0, or -ENOTSUP where the
+ * platform owns the instruction (Xen PV: there it is a hypercall).
+ */
+int arch_syscall_entry_set(void (*entry)(void));
+
 /* --- random.c: CPU randomness and features (for the C library) ----------- */
 
 /* 64 bits from the CPU's random-number instruction; false when it has none. */

@@ -15,9 +15,17 @@
 #define CR0_TS	       (1ul << 3)
 #define CR4_OSFXSR     (1ul << 9)
 #define CR4_OSXMMEXCPT (1ul << 10)
+#define RFLAGS_TF      (1ul << 8)
 #define RFLAGS_IF      (1ul << 9)
+#define RFLAGS_DF      (1ul << 10)
+#define RFLAGS_NT      (1ul << 14)
+#define RFLAGS_AC      (1ul << 18)
 
 #define MSR_EFER      0xc0000080u
+#define MSR_STAR      0xc0000081u
+#define MSR_LSTAR     0xc0000082u
+#define MSR_FMASK     0xc0000084u
+#define EFER_SCE      (1ul << 0)
 #define MSR_APIC_BASE 0x1bu
 #define MSR_FS_BASE   0xc0000100u
 
