@@ -6,10 +6,13 @@ plat-y += kvm/time.c
 plat-y += kvm/steal.c
 plat-y += kvm/rtc.c
 plat-y += kvm/platform.c
-# Linked only into apps with app-features += 9pfs (GNUmakefile).
+# The PCI bus and its virtio drivers: linked only into apps with
+# app-features += 9pfs (GNUmakefile), which keeps the musl hello small.
 plat-9pfs-y += kvm/pci.c
 plat-9pfs-y += kvm/pci_cap.c
 plat-9pfs-y += kvm/virtq.c
 plat-9pfs-y += kvm/virtio_pci.c
 plat-9pfs-y += kvm/virtio_9p.c
+# On the same bus: it seeds getrandom() (libc-glue/random.c).
+plat-9pfs-y += kvm/virtio_rng.c
 x86-native := y

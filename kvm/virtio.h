@@ -101,6 +101,14 @@ void virtio_queue_collect(struct virtio_queue *q);
  */
 void virtio_queue_break(struct virtio_queue *q, const char *why);
 
+/*
+ * Calls @probe for every virtio device of @type (5.x of the spec), the
+ * transitional ones (their own PCI id, @transitional_id) first, then the
+ * modern-only ones (0x1040 + @type). As pci_for_each().
+ */
+int virtio_pci_for_each(uint16_t transitional_id, uint16_t type,
+			int (*probe)(const struct pci_dev *pci, void *arg), void *arg);
+
 /* The next free interrupt vector for a device (0x40 upwards), with its handler. */
 uint8_t kvm_irq_alloc(void (*handler)(void *arg), void *arg);
 

@@ -154,11 +154,6 @@ static int v9p_probe(const struct pci_dev *pci, void *arg __unused)
 
 static int virtio_9p_init(void)
 {
-	/* Modern-only (0x1049) and transitional (0x1009) virtio-9p devices. */
-	int err = pci_for_each(VIRTIO_PCI_VENDOR, 0x1009, 0x1009, v9p_probe, NULL);
-	return err
-		       ?: pci_for_each(
-				  VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN_BASE + VIRTIO_DEVICE_ID_9P,
-				  VIRTIO_PCI_MODERN_BASE + VIRTIO_DEVICE_ID_9P, v9p_probe, NULL);
+	return virtio_pci_for_each(0x1009, VIRTIO_DEVICE_ID_9P, v9p_probe, NULL);
 }
 EMBER_DEVICE_INIT(virtio_9p_init);

@@ -394,3 +394,11 @@ void virtio_queue_collect(struct virtio_queue *q)
 	}
 	waitq_wake_all(&q->space);
 }
+
+int virtio_pci_for_each(uint16_t transitional_id, uint16_t type,
+			int (*probe)(const struct pci_dev *pci, void *arg), void *arg)
+{
+	uint16_t modern = (uint16_t)(VIRTIO_PCI_MODERN_BASE + type);
+	int err = pci_for_each(VIRTIO_PCI_VENDOR, transitional_id, transitional_id, probe, arg);
+	return err ?: pci_for_each(VIRTIO_PCI_VENDOR, modern, modern, probe, arg);
+}

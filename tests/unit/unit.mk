@@ -41,13 +41,14 @@ UNIT_LIBS-test_prof_pprof := -lz
 
 unit-tests := format cmdline param memmap page_alloc heap pvh xs_msg pv_start_info runstate fuzz_findings \
 	prof_unwind prof_outputs prof_pprof prof_snapshots prof_xen prof_record prof_rsp p9 9pfront xenstore virtq \
-	chacha20
+	chacha20 device
 unit-bins := $(patsubst %,$(UNIT_DIR)/test_%,$(unit-tests))
 
 # The kernel sources each test binary links, besides the test itself.
 unit-kobj = $(patsubst %,$(UNIT_DIR)/obj/%.o,$(1))
 $(UNIT_DIR)/test_format: $(call unit-kobj,kernel/lib/format.c)
 $(UNIT_DIR)/test_chacha20: $(call unit-kobj,libc-glue/chacha20.c)
+$(UNIT_DIR)/test_device: $(call unit-kobj,kernel/device.c)
 $(UNIT_DIR)/test_cmdline: $(call unit-kobj,kernel/cmdline.c)
 $(UNIT_DIR)/test_param: $(call unit-kobj,kernel/param.c)
 $(UNIT_DIR)/test_memmap: $(call unit-kobj,kernel/memmap.c)

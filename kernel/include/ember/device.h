@@ -13,6 +13,7 @@
 #define EMBER_DEVICE_H
 
 #include <ember/compiler.h>
+#include <ember/types.h>
 
 typedef int (*device_init_fn)(void);
 
@@ -22,5 +23,28 @@ typedef int (*device_init_fn)(void);
 
 /* Runs every EMBER_DEVICE_INIT() function; the first error stops it. */
 int device_init_all(void);
+
+/*
+ * Entropy sources: devices that give random bytes (virtio-rng on kvm),
+ * registered by their drivers' start functions and read by libc-glue to
+ * seed getrandom() on CPUs without a random-number instruction.
+ */
+struct entropy_source {
+	const char *name;
+	/*
+	 * Fills up to @len bytes of @buf by monotonic time @deadline_ns; returns
+	 * how many (at most @len) or a negative errno. Thread context.
+	 */
+	long (*read)(struct entropy_source *s, void *buf, size_t len, uint64_t deadline_ns);
+	struct entropy_source *next;
+};
+
+void entropy_source_register(struct entropy_source *s);
+
+/*
+ * Fills all @len bytes of @buf from the first source that delivers them by
+ * @deadline_ns; returns its name, or NULL (no source, or none delivered).
+ */
+const char *entropy_read(void *buf, size_t len, uint64_t deadline_ns);
 
 #endif
