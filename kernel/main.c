@@ -100,8 +100,7 @@ static int main_thread(void *arg __unused)
 		panic("the root filesystem (root=) could not be mounted");
 	if (root > 0)
 		boot_step("root filesystem");
-	boot_times.main_cycles = arch_cycles();
-	int status = app_start(&cmdline);
+	int status = app_start(&cmdline); /* it takes boot_times.main_cycles */
 	if (status < 0 || status > EMBER_EXIT_APP_MAX)
 		status = EMBER_EXIT_APP_MAX;
 	kernel_exit(status);

@@ -21,6 +21,7 @@ LIBC_PATCHES := libc-glue/musl/patches/series $(wildcard libc-glue/musl/patches/
 
 # The kernel side: the system calls and the start.
 libc-y := libc-glue/syscall.c libc-glue/start.c libc-glue/random.c libc-glue/chacha20.c libc-glue/pipe.c \
+	libc-glue/heap_export.c \
 	$(sort $(wildcard libc-glue/sys_*.c)) libc-glue/arch/$(ARCH)/entry.S
 LIBC_TABLE := $(BUILD_ROOT)/libc-glue/$(ARCH)/syscall_table.c
 
@@ -33,7 +34,10 @@ $(MUSL_SRC)/.debsrc-stamp: scripts/debsrc scripts/third-party.list $(LIBC_PATCHE
 	$(Q)scripts/debsrc unpack musl $(MUSL_SRC)
 	$(Q)touch $@
 
+# A new source (another version, or a patch changed) builds from scratch:
+# musl's makefile does not know which objects include the patched arch headers.
 $(MUSL_OBJ)/config.mak: $(MUSL_SRC)/.debsrc-stamp
+	$(Q)rm -rf $(MUSL_OBJ)
 	@mkdir -p $(MUSL_OBJ)
 	@$(if $(Q),echo "  CONFIG  musl")
 	$(Q)cd $(MUSL_OBJ) && CC="$(CC)" AR=ar RANLIB=ranlib $(abspath $(MUSL_SRC))/configure \

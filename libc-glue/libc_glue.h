@@ -17,11 +17,17 @@ int libc_mem_region(uintptr_t addr, uintptr_t *lo, uintptr_t *usable, uintptr_t 
 /* sys_mem.c: unmaps [@base, +@size) at the next memory call (its thread is still on it). */
 void libc_mem_unmap_later(void *base, size_t size);
 
+/* sys_mem.c: shared file mappings written back to their files (the program ends). */
+void libc_mem_write_back_all(void);
+
 /* sys_time.c: CLOCK_REALTIME less CLOCK_MONOTONIC, in ns. */
 uint64_t libc_realtime_offset_ns(void);
 
 /* sys_signal.c: @sig sent to the process by the kernel (SIGPIPE), delivered now. */
 void libc_signal_self(int sig);
+
+/* arch/<arch>/entry.S: the `syscall` instruction's entry (see start.c). */
+void __ember_syscall_insn(void);
 
 /* random.c: @len bytes for AT_RANDOM and getrandom(). */
 void libc_random_bytes(void *buf, size_t len);

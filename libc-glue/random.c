@@ -6,10 +6,12 @@
  * source there is -- the cycle counter's jitter over a few hundred clock
  * reads, the monotonic and wall clocks, the boot cycle count -- with fast
  * key erasure (each 64-byte block's first half becomes the next key), and
- * one console line saying that this entropy is weak. A virtio-rng device
- * would be the better seed on QEMU (not there yet).
+ * a device's random bytes when there is an entropy source (virtio-rng on
+ * QEMU, in images that have the PCI bus: <ember/device.h>). Without one,
+ * one console line says that this entropy is weak.
  */
 #include <ember/arch.h>
+#include <ember/device.h>
 #include <ember/errno.h>
 #include <ember/platform.h>
 #include <ember/printk.h>
@@ -20,7 +22,8 @@
 #include "chacha20.h"
 #include "libc_glue.h"
 
-#define JITTER_SAMPLES 256
+#define JITTER_SAMPLES	256
+#define SEED_TIMEOUT_NS (2 * NSEC_PER_SEC) /* a device's first answer */
 
 static uint8_t key[32];
 static uint64_t blocks; /* 0: not seeded */
@@ -43,6 +46,15 @@ static void seed(void)
 		mix((arch_cycles() - t0) << (i % 56), &at);
 	}
 	blocks = 1;
+	uint8_t device[sizeof(key)];
+	const char *source = entropy_read(device, sizeof(device), time_now_ns() + SEED_TIMEOUT_NS);
+	if (source) {
+		for (size_t i = 0; i < sizeof(key); i++)
+			key[i] ^= device[i];
+		memset(device, 0, sizeof(device));
+		pr_info("libc: random bytes come from ChaCha20 seeded by %s\n", source);
+		return;
+	}
 	printk("libc: this CPU has no random-number instruction: random bytes come from ChaCha20 "
 	       "seeded with clock jitter, which is weak entropy\n");
 }

@@ -12,11 +12,14 @@
  * stack-protector canary); AT_HWCAP; AT_SECURE 0 and the uids (root, so
  * no secure-mode checks); AT_EXECFN and AT_PLATFORM. There is no vDSO
  * (no AT_SYSINFO_EHDR). The main thread gets its FPU context first, since
- * application code may use SSE from its first instruction.
+ * application code may use SSE from its first instruction. Where the
+ * platform allows (KVM, PVH), a raw `syscall` instruction in application
+ * code enters the same table as musl's calls (entry.S).
  */
 #include <ember/cmdline.h>
 #include <ember/errno.h>
 #include <ember/heap.h>
+#include <ember/boot_times.h>
 #include <ember/arch.h>
 #include <ember/page_alloc.h>
 #include <ember/param.h>
@@ -56,6 +59,14 @@ struct elf_header_start {
 extern const char _image_start[];
 
 int main(int argc, char **argv, char **envp);
+
+/* musl's start is done: the boot report's "boot to main" is to the C main(). */
+static int main_entry(int argc, char **argv, char **envp)
+{
+	boot_times.main_cycles = arch_cycles();
+	return main(argc, argv, envp);
+}
+
 int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void),
 		      void (*fini)(void), void (*ldso)(void));
 
@@ -91,6 +102,7 @@ int app_start(const struct cmdline *cl)
 	if (!block || libc_thread_init_main())
 		panic("libc: out of memory starting the application");
 	libc_random_bytes(random, sizeof(random));
+	(void)arch_syscall_entry_set(__ember_syscall_insn); /* -ENOTSUP on Xen PV */
 
 	size_t i = 0;
 	block[i++] = (uintptr_t)cl->argc;
@@ -122,5 +134,5 @@ int app_start(const struct cmdline *cl)
 	};
 	_Static_assert(sizeof(aux) / sizeof(aux[0]) <= AUX_PAIRS, "AUX_PAIRS too small");
 	memcpy(&block[i], aux, sizeof(aux));
-	return __libc_start_main(main, cl->argc, (char **)&block[1], NULL, NULL, NULL);
+	return __libc_start_main(main_entry, cl->argc, (char **)&block[1], NULL, NULL, NULL);
 }

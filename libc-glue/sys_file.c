@@ -59,8 +59,11 @@ SYSCALL4(pwrite64, int, fd, const void *, buf, size_t, len, off_t, off)
 	return vfs_pwrite(fd, buf, len, off);
 }
 
-/* readv/writev: one call per buffer; a short transfer ends the vector. */
-static long vector_io(int fd, const struct iovec *iov, int n, bool write)
+/*
+ * readv/writev (@at < 0: at the file position) and preadv/pwritev (at @at):
+ * one call per buffer; a short transfer ends the vector.
+ */
+static long vector_io(int fd, const struct iovec *iov, int n, bool write, off_t at)
 {
 	if (n < 0 || n > 1024)
 		return -EINVAL;
@@ -68,12 +71,18 @@ static long vector_io(int fd, const struct iovec *iov, int n, bool write)
 	for (int i = 0; i < n; i++) {
 		if (!iov[i].len)
 			continue;
-		ssize_t r = write ? vfs_write(fd, iov[i].base, iov[i].len)
-				  : vfs_read(fd, iov[i].base, iov[i].len);
+		void *b = iov[i].base;
+		size_t len = iov[i].len;
+		ssize_t r;
+		if (at < 0)
+			r = write ? vfs_write(fd, b, len) : vfs_read(fd, b, len);
+		else
+			r = write ? vfs_pwrite(fd, b, len, at + done)
+				  : vfs_pread(fd, b, len, at + done);
 		if (r < 0)
 			return done ? done : r;
 		done += r;
-		if ((size_t)r < iov[i].len)
+		if ((size_t)r < len)
 			break;
 	}
 	return done;
@@ -81,12 +90,25 @@ static long vector_io(int fd, const struct iovec *iov, int n, bool write)
 
 SYSCALL3(readv, int, fd, const struct iovec *, iov, int, n)
 {
-	return vector_io(fd, iov, n, false);
+	return vector_io(fd, iov, n, false, -1);
 }
 
 SYSCALL3(writev, int, fd, const struct iovec *, iov, int, n)
 {
-	return vector_io(fd, iov, n, true);
+	return vector_io(fd, iov, n, true, -1);
+}
+
+/* The offset comes in two halves; on a 64-bit kernel the low one is all of it, as on Linux. */
+SYSCALL5(preadv, int, fd, const struct iovec *, iov, int, n, long, pos_lo, long, pos_hi)
+{
+	(void)pos_hi;
+	return pos_lo < 0 ? -EINVAL : vector_io(fd, iov, n, false, pos_lo);
+}
+
+SYSCALL5(pwritev, int, fd, const struct iovec *, iov, int, n, long, pos_lo, long, pos_hi)
+{
+	(void)pos_hi;
+	return pos_lo < 0 ? -EINVAL : vector_io(fd, iov, n, true, pos_lo);
 }
 
 SYSCALL3(open, const char *, path, int, flags, mode_t, mode)
@@ -423,14 +445,19 @@ SYSCALL3(fchown, int, fd, int, uid, int, gid)
 	return vfs_fstat(fd, &st);
 }
 
+/*
+ * utimensat through the filesystem's setattr (9P Tsetattr with the times,
+ * or "now" for the server to take); futimens (a NULL path) through the open
+ * file's.
+ */
 SYSCALL4(utimensat, int, dirfd, const char *, path, const struct timespec *, times, int, flags)
 {
-	(void)times, (void)flags;
-	struct stat st;
+	if (flags & ~AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
 	if (!path)
-		return vfs_fstat(dirfd, &st);
+		return vfs_futimens(dirfd, times);
 	int err = at_path(dirfd, path);
-	return err ?: vfs_stat(path, &st); /* TODO(issue 11): 9P setattr of times */
+	return err ?: vfs_utimens(path, times, !(flags & AT_SYMLINK_NOFOLLOW));
 }
 
 /*

@@ -13,6 +13,18 @@
  * maps them back; PROT_EXEC is refused (-EACCES: Ember keeps W^X and
  * applications are linked into the image, so nothing needs to make data
  * executable). There is no program break (brk reports none): musl then uses mmap.
+ *
+ * Files are mapped by copy: the pages are filled from the file at mmap
+ * time (zeros past its end). A private mapping is then just memory, as
+ * POSIX allows (whether later changes to the file show in a private
+ * mapping is unspecified). A shared mapping keeps the file open (the fd
+ * may be closed) and writes its pages back to the file, up to the file's
+ * end, at msync, at munmap and when the program ends (exit_group or a
+ * fatal signal: Linux's page cache would keep them too). What the copy
+ * cannot give is coherence: write() to a mapped range, or a second mapping
+ * of it, is not seen by the first until it is mapped again. The programs
+ * a unikernel runs map a file once (SQLite's WAL index, read-only data
+ * files), so one copy per mapping is what they see from Linux.
  */
 #include <ember/arch.h>
 #include <ember/errno.h>
@@ -22,6 +34,7 @@
 #include <ember/printk.h>
 #include <ember/string.h>
 #include <ember/syscall.h>
+#include <ember/vfs.h>
 
 #include "libc_glue.h"
 
@@ -34,12 +47,18 @@
 #define MAP_ANONYMOUS 0x20
 #define MAP_NORESERVE 0x4000
 #define MAP_STACK     0x20000
+#define MAP_TYPE      0x0f
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC	      4
 
 struct mapping {
 	struct list_node link;
 	uintptr_t start;
-	size_t len;	 /* what was asked, page-rounded */
-	uint8_t *guards; /* per page: 1 when unmapped by mprotect (NULL: none) */
+	size_t len;	       /* what was asked, page-rounded */
+	uint8_t *guards;       /* per page: 1 when unmapped by mprotect (NULL: none) */
+	struct vfs_file *file; /* a shared file mapping's file, written back; else NULL */
+	off_t offset;	       /* where in @file the mapping starts */
 };
 
 static struct list_node mappings = LIST_INIT(mappings);
@@ -74,19 +93,55 @@ int libc_mem_region(uintptr_t addr, uintptr_t *lo, uintptr_t *usable, uintptr_t 
 	return m ? 0 : -ENOENT;
 }
 
+/*
+ * Writes [@addr, +@len) of shared file mapping @m back to its file, up to
+ * the file's end (the tail of the last page past it stays memory, as on
+ * Linux). Runs with interrupts enabled: it waits on the file's server.
+ */
+static int write_back(struct mapping *m, uintptr_t addr, size_t len)
+{
+	struct stat st;
+	int err = vfs_file_stat(m->file, &st);
+	if (err)
+		return err;
+	off_t at = m->offset + (off_t)(addr - m->start);
+	if (at >= st.st_size)
+		return 0;
+	if ((off_t)len > st.st_size - at)
+		len = (size_t)(st.st_size - at);
+	for (size_t done = 0; done < len;) {
+		ssize_t n = vfs_file_pwrite(m->file, (void *)(addr + done), len - done,
+					    at + (off_t)done);
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 static void release(struct mapping *m)
 {
 	if (m->guards)
 		for (size_t i = 0; i < m->len / PAGE_SIZE; i++)
 			if (m->guards[i])
 				arch_mmu_clear_guard(m->start + i * PAGE_SIZE);
-	list_remove(&m->link);
 	page_free_run((void *)m->start, m->len / PAGE_SIZE);
 	free(m->guards);
 	free(m);
 }
 
-static int unmap(uintptr_t addr, size_t len)
+/* Writes @m, off the list (no other thread finds it), back and lets its file go. */
+static void write_back_and_close(struct mapping *m)
+{
+	int err = write_back(m, m->start, m->len);
+	if (err)
+		printk("libc: writing a shared mapping back to its file failed: %d\n", err);
+	vfs_file_release(m->file);
+	m->file = NULL;
+}
+
+/* Called with interrupts disabled; returns with them disabled. */
+static int unmap(uintptr_t addr, size_t len, unsigned long *irq)
 {
 	struct mapping *m = find(addr);
 	if (!m)
@@ -97,8 +152,14 @@ static int unmap(uintptr_t addr, size_t len)
 		       (unsigned long)m->len);
 		return 0;
 	}
+	list_remove(&m->link);
+	if (m->file) {
+		arch_irq_restore(*irq); /* the write-back waits on the file's server */
+		write_back_and_close(m);
+		*irq = arch_irq_save();
+	}
 	release(m);
-	return 0;
+	return 0; /* as Linux, whose munmap does not report write-back errors either */
 }
 
 static void sweep_later(void)
@@ -106,7 +167,7 @@ static void sweep_later(void)
 	unsigned long flags = arch_irq_save();
 	while (n_later) {
 		n_later--;
-		unmap((uintptr_t)later[n_later].base, later[n_later].size);
+		unmap((uintptr_t)later[n_later].base, later[n_later].size, &flags);
 	}
 	arch_irq_restore(flags);
 }
@@ -125,6 +186,43 @@ void libc_mem_unmap_later(void *base, size_t size)
 	arch_irq_restore(flags);
 }
 
+/*
+ * Fills new mapping @m from @fd at @off and, when it is shared and the
+ * file open for writing, keeps the file for write-back. Linux's checks:
+ * the fd must be open for reading (-EACCES), and for writing too when a
+ * shared mapping may be written (-EACCES); only regular files map (-ENODEV).
+ */
+static long map_file(struct mapping *m, int fd, int prot, int flags, off_t off)
+{
+	struct vfs_file *f = vfs_file_hold(fd);
+	if (!f)
+		return -EBADF;
+	struct stat st;
+	int acc = f->flags & O_ACCMODE;
+	bool shared = (flags & MAP_TYPE) == MAP_SHARED;
+	long err = vfs_file_stat(f, &st);
+	if (!err && !S_ISREG(st.st_mode))
+		err = -ENODEV;
+	if (!err && (acc == O_WRONLY || (shared && (prot & PROT_WRITE) && acc != O_RDWR)))
+		err = -EACCES;
+	for (size_t done = 0; !err && done < m->len;) {
+		ssize_t n = vfs_file_pread(f, (void *)(m->start + done), m->len - done,
+					   off + (off_t)done);
+		if (n < 0)
+			err = n;
+		if (n <= 0)
+			break; /* the file's end: the rest stays zero */
+		done += (size_t)n;
+	}
+	if (!err && shared && acc == O_RDWR) {
+		m->file = f;
+		m->offset = off;
+		return 0;
+	}
+	vfs_file_release(f);
+	return err;
+}
+
 long sys_mprotect(long, long, long, long, long, long);
 long sys_mmap(long, long, long, long, long, long);
 long sys_munmap(long, long, long, long, long, long);
@@ -137,14 +235,15 @@ SYSCALL6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags, int, fd, off
 		return -EINVAL;
 	if (prot & PROT_EXEC)
 		return -EACCES;
-	if (!(flags & MAP_ANONYMOUS) || fd != -1) {
-		printk("libc: mmap of a file is not supported yet: -ENODEV\n");
-		return -ENODEV;
-	}
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_PRIVATE)
+		return -EINVAL;
 	if (flags & MAP_FIXED) {
 		(void)addr;
 		return -EINVAL; /* no address space to place things in: everything is identity-mapped */
 	}
+	bool anon = flags & MAP_ANONYMOUS;
+	if (!anon && (off < 0 || off % PAGE_SIZE))
+		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	struct mapping *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -157,6 +256,12 @@ SYSCALL6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags, int, fd, off
 	memset(p, 0, len);
 	m->start = (uintptr_t)p;
 	m->len = len;
+	long err = anon ? 0 : map_file(m, fd, prot, flags, off);
+	if (err) {
+		page_free_run(p, len / PAGE_SIZE);
+		free(m);
+		return err;
+	}
 	unsigned long irq = arch_irq_save();
 	list_push_back(&mappings, &m->link);
 	arch_irq_restore(irq);
@@ -175,9 +280,59 @@ SYSCALL2(munmap, uintptr_t, addr, size_t, len)
 		return -EINVAL;
 	sweep_later();
 	unsigned long flags = arch_irq_save();
-	int err = unmap(addr, ALIGN_UP(len, PAGE_SIZE));
+	int err = unmap(addr, ALIGN_UP(len, PAGE_SIZE), &flags);
 	arch_irq_restore(flags);
 	return err;
+}
+
+/*
+ * The shared file mapping covering [@addr, +@len), pinned against munmap
+ * by the caller's being the only thread that may unmap what it syncs (a
+ * program that unmaps under another thread's msync has a race on Linux too).
+ */
+SYSCALL3(msync, uintptr_t, addr, size_t, len, int, flags)
+{
+	if (addr % PAGE_SIZE || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	unsigned long irq = arch_irq_save();
+	struct mapping *m = find(addr);
+	bool inside = m && len <= m->len - (addr - m->start);
+	arch_irq_restore(irq);
+	if (!inside)
+		return -ENOMEM;
+	return m->file ? write_back(m, addr, len) : 0;
+}
+
+static struct mapping *take_shared_file_mapping(void)
+{
+	list_for_each(it, &mappings)
+	{
+		struct mapping *m = list_entry(it, struct mapping, link);
+		if (m->file) {
+			list_remove(&m->link);
+			return m;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The program is ending: each shared file mapping leaves the list (other
+ * threads may still run while a write-back waits) and goes to its file.
+ * Its pages stay allocated: someone may still be using them until the end.
+ */
+void libc_mem_write_back_all(void)
+{
+	for (;;) {
+		unsigned long irq = arch_irq_save();
+		struct mapping *m = take_shared_file_mapping();
+		arch_irq_restore(irq);
+		if (!m)
+			return;
+		write_back_and_close(m);
+	}
 }
 
 SYSCALL3(mprotect, uintptr_t, addr, size_t, len, int, prot)
@@ -238,9 +393,12 @@ SYSCALL5(mremap, uintptr_t, addr, size_t, old_len, size_t, new_len, int, flags, 
 	unsigned long irq = arch_irq_save();
 	struct mapping *m = find(addr);
 	bool whole = m && m->start == addr && m->len == old_len && !m->guards;
+	bool shared_file = m && m->file;
 	arch_irq_restore(irq);
 	if (!whole)
 		return -EFAULT; /* only whole, unguarded mappings move */
+	if (shared_file)
+		return -EINVAL; /* its write-back would go with the old copy */
 	if (new_len == old_len)
 		return (long)addr;
 	if (!(flags & MREMAP_MAYMOVE))

@@ -14,8 +14,11 @@
 #include <ember/time.h>
 #include <ember/vfs.h>
 
+#include "libc_glue.h"
+
 SYSCALL1(exit_group, int, status)
 {
+	libc_mem_write_back_all();
 	kernel_exit(status < 0 || status > EMBER_EXIT_APP_MAX ? EMBER_EXIT_APP_MAX : status);
 }
 

@@ -66,6 +66,7 @@ static void deliver(int sig)
 		       sig < (int)(sizeof(names) / sizeof(names[0])) && names[sig] ? names[sig]
 										   : "?");
 		backtrace_print(0, (uintptr_t)__builtin_frame_address(0));
+		libc_mem_write_back_all();
 		kernel_exit(EMBER_EXIT_SIGNAL);
 	}
 	uint64_t saved = blocked;

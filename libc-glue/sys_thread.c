@@ -317,6 +317,7 @@ long libc_clone(struct libc_regs *r)
 	sched_kernel_depth++;
 	long ret = clone_thread(r);
 	sched_kernel_depth--;
+	sched_syscall_exit();
 	return ret;
 }
 

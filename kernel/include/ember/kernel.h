@@ -3,6 +3,7 @@
 #ifndef EMBER_KERNEL_H
 #define EMBER_KERNEL_H
 
+#include <ember/boot_times.h>
 #include <ember/compiler.h>
 
 #define EMBER_VERSION "0.1"
@@ -26,19 +27,5 @@ int main(int argc, char **argv);
  */
 struct cmdline;
 int app_start(const struct cmdline *cl);
-
-/* Cycle counter values at the first instruction, boot steps, and main(). */
-#define BOOT_STEPS_MAX 8
-struct boot_step {
-	const char *name;
-	uint64_t cycles;
-};
-struct boot_times {
-	uint64_t entry_cycles;
-	uint64_t main_cycles;
-	unsigned nsteps;
-	struct boot_step steps[BOOT_STEPS_MAX];
-};
-extern struct boot_times boot_times;
 
 #endif

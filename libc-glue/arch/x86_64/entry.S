@@ -9,6 +9,110 @@
  */
 	.section .text
 
+/*
+ * long __ember_syscallN(a1, ..., aN, n), N = 0..5, and
+ * long __ember_syscall6(n, a1, ..., a6): musl's __syscallN (patch 0001).
+ * The C arguments a1..aN are already in the registers the handler takes
+ * them in; the number comes in the next one (for 6, first: no register is
+ * left after a6) and moves to %rax, where syscall_enosys finds it. Then, in
+ * syscall_dispatch: bound it, count the call in sched_kernel_depth (the
+ * scheduler never preempts the kernel's code), call syscall_fns[n] on an
+ * aligned stack, and take a preemption that came due meanwhile
+ * (sched_syscall_exit() in <ember/sched.h>). getppid() is 17 instructions
+ * from its caller and back (-icount, apps/nullcall).
+ */
+	.globl __ember_syscall0, __ember_syscall1, __ember_syscall2
+	.globl __ember_syscall3, __ember_syscall4, __ember_syscall5, __ember_syscall6
+	.type __ember_syscall1, @function
+__ember_syscall1:
+	movq %rsi, %rax
+	jmp syscall_dispatch
+	.size __ember_syscall1, . - __ember_syscall1
+	.type __ember_syscall2, @function
+__ember_syscall2:
+	movq %rdx, %rax
+	jmp syscall_dispatch
+	.size __ember_syscall2, . - __ember_syscall2
+	.type __ember_syscall3, @function
+__ember_syscall3:
+	movq %rcx, %rax
+	jmp syscall_dispatch
+	.size __ember_syscall3, . - __ember_syscall3
+	.type __ember_syscall4, @function
+__ember_syscall4:
+	movq %r8, %rax
+	jmp syscall_dispatch
+	.size __ember_syscall4, . - __ember_syscall4
+	.type __ember_syscall5, @function
+__ember_syscall5:
+	movq %r9, %rax
+	jmp syscall_dispatch
+	.size __ember_syscall5, . - __ember_syscall5
+	.type __ember_syscall6, @function
+__ember_syscall6:
+	movq %rdi, %rax
+	movq %rsi, %rdi
+	movq %rdx, %rsi
+	movq %rcx, %rdx
+	movq %r8, %rcx
+	movq %r9, %r8
+	movq 8(%rsp), %r9
+	jmp syscall_dispatch
+	.size __ember_syscall6, . - __ember_syscall6
+
+	.type __ember_syscall0, @function
+__ember_syscall0:
+	movq %rdi, %rax
+	/* falls through; the size ends here so that profiles and backtraces
+	 * name the dispatch syscall_dispatch whichever entry came in */
+	.size __ember_syscall0, . - __ember_syscall0
+	.type syscall_dispatch, @function
+syscall_dispatch:
+	cmpq $SYSCALL_COUNT, %rax
+	jae 2f
+	subq $8, %rsp			/* entered with %rsp = 8 mod 16 */
+	incl sched_kernel_depth(%rip)
+	call *syscall_fns(, %rax, 8)
+	decl sched_kernel_depth(%rip)
+	addq $8, %rsp
+	cmpb $0, sched_resched(%rip)
+	jne 1f
+	ret
+1:	pushq %rax			/* a preemption came due: the result waits */
+	call sched_syscall_exit_slow
+	popq %rax
+	ret
+2:	movq %rax, %rdi			/* beyond the table */
+	jmp syscall_unimplemented
+	.size syscall_dispatch, . - syscall_dispatch
+
+/* The slot of a number without an implementation: the number is in %rax. */
+	.globl syscall_enosys
+	.type syscall_enosys, @function
+syscall_enosys:
+	movq %rax, %rdi
+	jmp syscall_unimplemented
+	.size syscall_enosys, . - syscall_enosys
+
+/*
+ * The `syscall` instruction's entry (arch_syscall_entry_set(), from
+ * start.c; KVM and PVH only): application code that bypasses musl. The CPU
+ * left the return address in rcx and the caller's rflags in r11 and stayed
+ * in ring 0 on the caller's stack (ember-cc compiles with -mno-red-zone, so
+ * nothing lives below %rsp). The call itself has the instruction's
+ * convention, as __ember_syscall_raw does; the return is a jump (sysret
+ * would drop to ring 3), with rflags restored first, as sysret would.
+ */
+	.globl __ember_syscall_insn
+	.type __ember_syscall_insn, @function
+__ember_syscall_insn:
+	pushq %rcx
+	pushq %r11
+	call __ember_syscall_raw
+	popfq
+	ret
+	.size __ember_syscall_insn, . - __ember_syscall_insn
+
 /* long __ember_syscall_raw(void): dispatch through __ember_syscall6. */
 	.globl __ember_syscall_raw
 	.type __ember_syscall_raw, @function

@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The kernel side of libc-glue's system calls. musl calls
- * __ember_syscall6(n, a1..a6) (libc-glue/syscall.c) instead of trapping; it
- * calls the table entry for n, generated at build time from musl's list of
- * the architecture's numbers (libc-glue/gen-syscall-table) and from the
- * SYSCALLn() definitions in libc-glue/sys_X.c files: every number has an entry, an
- * implementation or -ENOSYS with its name logged once.
+ * The kernel side of libc-glue's system calls. musl's __syscallN(n, a1..aN)
+ * call __ember_syscallN(a1..aN, n) instead of trapping: the arguments are
+ * already where the handler takes them and the number comes last (in the
+ * first free argument register; __ember_syscall6 has it first, the C ABI
+ * leaving no register after a6). The entries (libc-glue/arch/<arch>/entry.S)
+ * bound the number, count the call in sched_kernel_depth so the scheduler
+ * never preempts the kernel's code, call syscall_fns[n] and take a
+ * preemption that came due meanwhile. The table is generated at build time
+ * from musl's list of the architecture's numbers
+ * (libc-glue/gen-syscall-table) and from the SYSCALLn() definitions in
+ * libc-glue/sys_X.c files: every slot holds an implementation or
+ * syscall_enosys, which returns -ENOSYS and logs the number's name once.
  *
  * A system call is written as
  *     SYSCALL3(read, int, fd, void *, buf, size_t, len) { ... }
@@ -20,14 +26,24 @@
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
-struct syscall_entry {
-	syscall_fn fn; /* NULL: not implemented (-ENOSYS) */
-	const char *name;
-};
-
-extern const struct syscall_entry syscall_table[];
+extern const syscall_fn syscall_fns[]; /* syscall_count slots, none NULL */
 extern const unsigned syscall_count;
+/* Names: syscall_name_text + syscall_name_offset[n], or SYSCALL_NO_NAME. */
+#define SYSCALL_NO_NAME 0xffff
+extern const char syscall_name_text[];
+extern const uint16_t syscall_name_offset[];
 
+/* The entry an unimplemented number's slot holds (number in the entry's %rax). */
+long syscall_enosys(long, long, long, long, long, long);
+/* Logs @n by name (once per number) and returns -ENOSYS. */
+long syscall_unimplemented(unsigned long n);
+
+long __ember_syscall0(long n);
+long __ember_syscall1(long a1, long n);
+long __ember_syscall2(long a1, long a2, long n);
+long __ember_syscall3(long a1, long a2, long a3, long n);
+long __ember_syscall4(long a1, long a2, long a3, long a4, long n);
+long __ember_syscall5(long a1, long a2, long a3, long a4, long a5, long n);
 long __ember_syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6);
 
 #define SYSCALL_ARGS                                                                              \
