@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "fsbench.h"
+#include "load_modules.h"
 
 int fsb_open(const char *path, int how)
 {
@@ -84,23 +85,6 @@ void fsb_print(const char *line)
 	fflush(stdout);
 }
 
-static void load_modules(void)
-{
-	FILE *f = fopen("/modules.order", "r");
-	char path[512];
-	while (f && fgets(path, sizeof(path), f)) {
-		path[strcspn(path, "\n")] = '\0';
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		/* ENODEV: a transport for another hypervisor (9pnet_xen under QEMU) */
-		if ((fd < 0 || syscall(SYS_finit_module, fd, "", 0) != 0) && errno != ENODEV)
-			printf("fsbench: cannot load %s: %m\n", path);
-		if (fd >= 0)
-			close(fd);
-	}
-	if (f)
-		fclose(f);
-}
-
 /* The value of key=... on the kernel command line, or @dflt, copied into @buf (NULL if neither). */
 static const char *cmdline_value(const char *key, char *buf, size_t size, const char *dflt)
 {
@@ -136,7 +120,7 @@ int main(void)
 	mkdir("/proc", 0555);
 	mount("proc", "/proc", "proc", 0, NULL);
 	mkdir("/mnt", 0755);
-	load_modules();
+	linux_load_modules("fsbench");
 	char opts[256], tag[64];
 	cmdline_value("fsbench.opts", opts, sizeof(opts),
 		      "trans=virtio,version=9p2000.L,msize=262144");

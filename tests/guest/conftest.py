@@ -5,7 +5,9 @@ The images are built by `make images` (which `make test` runs first); a
 missing image fails the test that needs it with the command to build it.
 """
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -49,6 +51,16 @@ def boot(accel):
         return ember_qemu.run_guest(path, cmdline, timeout=timeout, memory=memory,
                                     accel=accel, extra=extra, prefix=prefix)
     return _boot
+
+
+@pytest.fixture
+def share():
+    """A fresh, world-traversable host directory to export as a 9p share,
+    removed afterwards (test_fs.py lays its own out; test_lua.py adds a script)."""
+    d = tempfile.mkdtemp(prefix="ember-share-")
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def explain(res):

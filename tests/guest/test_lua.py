@@ -3,8 +3,6 @@
 interpreter runs a script from a 9p share; the script's output and the file
 it writes are checked on the host."""
 import os
-import shutil
-import tempfile
 import time
 
 import pytest
@@ -37,13 +35,11 @@ os.exit(tonumber(arg[1]))
 
 
 @pytest.fixture
-def share():
-    d = tempfile.mkdtemp(prefix="ember-lua-")
-    os.chmod(d, 0o755)
-    with open(os.path.join(d, "test.lua"), "w") as f:
+def share(share):
+    """conftest's share, with the script."""
+    with open(os.path.join(share, "test.lua"), "w") as f:
         f.write(SCRIPT)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
+    return share
 
 
 def test_lua_runs_a_script_from_the_share(boot, share):

@@ -6,23 +6,11 @@ import gzip
 import hashlib
 import os
 import random
-import shutil
-import tempfile
-
-import pytest
 
 from conftest import explain
 from test_fs import fsdev
 
 SIZE = 8 << 20  # compressible but not trivially: text-like words
-
-
-@pytest.fixture
-def share():
-    d = tempfile.mkdtemp(prefix="ember-zlib-")
-    os.chmod(d, 0o755)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def words(size, seed=11):
