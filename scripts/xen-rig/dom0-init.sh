@@ -142,7 +142,8 @@ run_guest() {
 		fi
 		# Wait until the domain is shut down (it is preserved: the rig sets
 		# on_poweroff/on_reboot/on_crash to preserve unless the config
-		# chooses), is gone, or the guest's timeout passes.
+		# chooses), is gone, or the guest's timeout passes (and its hook,
+		# if it has one, has ended).
 		deadline=$(( $(now_cs) + TIMEOUT * 100 ))
 		ended=""
 		while [ -z "$ended" ]; do
@@ -164,11 +165,21 @@ run_guest() {
 				echo "shutdown $(now)" >> "$ev"
 				echo "state $state" >> "$ev"
 				echo "reason_code $reason" >> "$ev"
+				# A crash or (HVM/PVH) a triple fault, reported as a
+				# reboot: keep the vCPU state it left, symbolized.
+				case "$reason" in
+				1 | 3) timeout 30 /usr/lib/xen-*/bin/xenctx -a -C -S \
+					-s "$g/System.map" "$domid" > "$o/xenctx.log" 2>&1 ;;
+				esac
 				ended=shutdown
 				break
 				;;
 			esac
-			if [ "$(now_cs)" -ge "$deadline" ]; then
+			# The timeout waits for a hook to end (bounded by its own
+			# timeout): a hook always sees its guest, even when a starved
+			# dom0 starts it late (a 1-s hook delay once took 13 s).
+			if [ "$(now_cs)" -ge "$deadline" ] &&
+				{ [ -z "$hook" ] || grep -q '^hook_end' "$ev"; }; then
 				ended=timeout
 				break
 			fi

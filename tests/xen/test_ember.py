@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from .xen_rig import CRASH_CASES, FLAVOURS, LIBC_CRASH_CASES, ROOT, cannot_run_reason
+from .xen_rig import (CRASH_CASES, FLAVOURS, LIBC_CRASH_CASES, ROOT, THREADTEST3_XEN,
+                      cannot_run_reason, sqlite_host)
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from ember_tap import parse_tap  # noqa: E402
@@ -77,13 +78,17 @@ THIRD_PARTY = {
     "zlib-example": (["zlib version 1.2.13", "gzread(): hello, hello!", "large_inflate(): OK"],
                      "foo.gz: hello, hello!"),
     "lua": (["lua on xen: Lua 5.4 sum 10000 20000"], "from-lua: lua wrote this"),
+    # apps/libc-files: file mappings, written back at exit too
+    "libc-files": (["ok map-private", "ok map-shared", "ok map-errors", "ok vectors",
+                    "libc-files: 0 failed"], "shared-exit: written at exit"),
 }
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("prog", sorted(THIRD_PARTY))
 def test_third_party_programs(rig, flavour, prog):
-    """zlib's example and Lua (built by ember-cc from Debian's sources) on a p9 share."""
+    """zlib's example and Lua (built by ember-cc from Debian's sources) and apps/libc-files on
+    a p9 share."""
     name = f"{prog}-{flavour}"
     res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
     lines, report = THIRD_PARTY[prog]
@@ -93,6 +98,44 @@ def test_third_party_programs(rig, flavour, prog):
     assert report in (res.get("hook") or {}).get("output", ""), msg
     if prog == "lua":  # os.date: CLOCK_REALTIME from Xen's wall clock
         assert f"year {time.gmtime().tm_year}" in out, msg
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_sqlite_shell(rig, flavour, tmp_path):
+    """The sqlite3 shell runs tests/sqlite/script.sql (its small sizes) on its p9
+    share: dom0 copies its output and database back, and both match the host's
+    sqlite3."""
+    name = f"sqlite3-{flavour}"
+    res, msg = rig.result(name), rig.explain(name)
+    assert res["created"] and res["ended"] == "poweroff", msg
+    got = os.path.join(rig.out, name, "sqlite-out.txt")
+    assert os.path.exists(got), msg + "\n(dom0 found no sqlite-out.txt in the share)"
+    with open(got, "rb") as f:
+        assert f.read() == sqlite_host.host_output(str(tmp_path), sqlite_host.SMALL), msg
+    sqlite_host.check_database(os.path.join(rig.out, name, "test.db"), sqlite_host.SMALL)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_sqlite_threadtest3_under_xen(rig, flavour):
+    """SQLite's own thread test (THREADTEST3_XEN: the tests without WAL) on a
+    p9 share: threads, mutexes and file locks through 9pfront."""
+    name = f"sqlite-threadtest3-{flavour}"
+    res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
+    assert res["created"] and res["ended"] == "poweroff", msg
+    tests = THREADTEST3_XEN.split()
+    assert f"0 errors out of {len(tests)} tests" in out, msg
+    for t in tests:
+        assert f"Running {t} " in out, msg
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_sqlite_fuzzcheck_under_xen(rig, flavour):
+    """fuzzcheck over every FUZZ_STRIDE_XEN-th case of SQLite's corpus."""
+    name = f"sqlite-fuzzcheck-{flavour}"
+    res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
+    assert res["created"] and res["ended"] == "poweroff", msg
+    m = re.search(r"fuzzcheck: 0 errors out of (\d+) tests", out)
+    assert m and int(m.group(1)) >= 50, msg
 
 
 LIBC_CRASH_EXPECTED = {
@@ -115,6 +158,17 @@ def test_how_libc_programs_end(rig, flavour, case):
     # Xen crashes the domain with nothing said.
     expected = [] if (case, flavour) == ("overflow", "pv") else LIBC_CRASH_EXPECTED[case]
     for line in expected:
+        assert line in out, msg
+
+
+def test_raw_syscall_instructions_on_pvh(rig):
+    """A `syscall` instruction in application code enters the same table as
+    musl's calls (LSTAR); PVH only, since on PV Xen takes it as a hypercall."""
+    name = "libc-crash-pvh-raw"
+    res, msg, out = rig.result(name), rig.explain(name), console(rig, name)
+    assert res["created"] and res["ended"] == "poweroff", msg
+    for line in ("raw getpid: 1, registers kept", "raw: written by a syscall instruction",
+                 "raw syscall 400: -38", "raw: ok"):
         assert line in out, msg
 
 
@@ -182,3 +236,15 @@ def test_pv_stack_overflow_is_logged_by_xen(rig):
     xen = rig.text("xen-dmesg.log")
     assert re.search(rf"Domain {res['domid']} \(vcpu#0\) crashed", xen), \
         rig.explain("crashtest-pv-stackoverflow")
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_crashed_domain_state_is_kept(rig, flavour):
+    """A domain that crashed or triple-faulted prints nothing itself (PV
+    cannot deliver the fault, PVH resets): the rig keeps it and saves the vCPU
+    state it left, symbolized, which must name the faulting function."""
+    name = f"crashtest-{flavour}-triple"
+    ctx = rig.text(os.path.join(name, "xenctx.log"))
+    assert re.search(r"^rip: [0-9a-f]{16} arch_triple_fault\+0x", ctx, re.M), (
+        f"xenctx.log:\n{ctx[:2000]}\n" + rig.explain(name))
+    assert "Stack Trace:" in ctx and "main+0x" in ctx, ctx[:3000]

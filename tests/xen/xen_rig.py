@@ -28,10 +28,13 @@ import platform
 import re
 import shutil
 import struct
+import sys
 
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "sqlite"))
+import sqlite_host  # noqa: E402
 RIG = os.path.join(ROOT, "scripts", "xen-rig")
 CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
 QEMU = "qemu-system-x86_64"
@@ -105,6 +108,8 @@ PROFILED_APPS = (("workload", "fp"), ("workload-nofp", "dwarf"))
 # times a binomial one (the guest cannot run while the host has the rig
 # stalled, and dom0 samples it again where it stopped).
 PROFILE_PARTS = 20
+# 5-s reports for tests/xen/test_profiler.py's MIN_REPORTS (8), with room.
+PROFILED_MIN_SECONDS = 55
 
 
 def profiled_workload(work, flavour, app="workload", unwind="fp"):
@@ -112,14 +117,19 @@ def profiled_workload(work, flavour, app="workload", unwind="fp"):
     elf = f"/rig/files/{app}-{flavour}.elf"
     prof = f"/tmp/{app}-{flavour}.prof"
     # 10,000 samples (~400/s under TCG, so ~25 s; at most 100 s on a loaded
-    # host, which gets fewer: the test's tolerance follows the count). Then
-    # `xl shutdown` ends the guest: it prints its accounting so far every
-    # 5 s, and the test compares the last one and uses them all for its error.
+    # host, which gets fewer: the test's tolerance follows the count). Then,
+    # no sooner than PROFILED_MIN_SECONDS after the start, `xl shutdown` ends
+    # the guest: it prints its accounting so far every 5 s, and the test
+    # compares the last one and uses them all for its error.
     part = (f"/rig/files/emberprof record --xen $DOMID --elf {elf} -F 1000 -n 500 -d 5 "
             f"-o {prof} -q --unwind {unwind}; echo emberprof-status=$?; "
             f"/rig/files/emberprof convert --to folded -i {prof}; ")
-    hook = (f"for part in $(seq {PROFILE_PARTS}); do echo emberprof-part=$part; {part}done; "
+    # The parts take ~25 s on a quiet host: the guest is held to at least
+    # PROFILED_MIN_SECONDS so that it prints its test's MIN_REPORTS and more.
+    hook = (f"start=$(date +%s); "
+            f"for part in $(seq {PROFILE_PARTS}); do echo emberprof-part=$part; {part}done; "
             f"echo emberprof-parts-done; "
+            f"while [ $(($(date +%s) - start)) -lt {PROFILED_MIN_SECONDS} ]; do sleep 1; done; "
             f"/rig/files/emberprof record --xen $DOMID --elf {elf} -n 300 -o /tmp/libxc.prof "
             f"-q --xen-calls libxc; echo libxc-status=$?; "
             f"/rig/files/emberprof record --xen no-such-domain --elf {elf}; "
@@ -271,7 +281,7 @@ print("year " .. os.date("!%Y"))
 """
 
 
-def third_party_guest(work, flavour, image, args, setup="", hook_report=""):
+def third_party_guest(work, flavour, image, args, setup="", hook_report="", memory=64):
     """A program built by ember-cc (apps/zlib, apps/lua) with a fresh p9 share
     at /srv/share-NAME as its root; @setup fills the share, @hook_report
     prints what dom0 finds in it after the guest ended."""
@@ -280,6 +290,7 @@ def third_party_guest(work, flavour, image, args, setup="", hook_report=""):
     with open(os.path.join(CONFIGS, "libc-share.cfg")) as f:
         text = f.read()
     text = text.replace("@TYPE@", flavour).replace("@SHARE@", share).replace("@ARGS@", args)
+    text = text.replace("@MEMORY@", str(memory))
     config = os.path.join(work, f"{name}.cfg")
     with open(config, "w") as f:
         f.write(text)
@@ -291,9 +302,46 @@ def third_party_guest(work, flavour, image, args, setup="", hook_report=""):
             "hook": wait_for_exit(name) + f"cd {share} && {hook_report or 'true'}; rm -rf {share}"}
 
 
+def sqlite_guest(work, flavour):
+    """The sqlite3 shell running tests/sqlite/script.sql (its SMALL sizes: a
+    9p round trip costs 6-10 ms under nested TCG) on its share; the hook
+    copies the output and the database back for the host to check.
+    threadtest3's WAL tests over nested-TCG 9p outlast the rig's budget (an
+    earlier subset with them ran past 15 minutes with the machine loaded):
+    the rig runs THREADTEST3_XEN (sqlite_tests()), QEMU all 15."""
+    g = third_party_guest(work, flavour, "sqlite3", sqlite_host.SHELL_ARGS,
+                          setup="cp /rig/files/sqlite-script.sql script.sql",
+                          hook_report='cp sqlite-out.txt test.db "$OUT_DIR"/', memory=128)
+    g.update(timeout=600, hook_timeout=600)
+    return g
+
+
+# threadtest3's tests without WAL, each time-boxed at 10 s by threadtest3
+# itself (~75 s a guest in the rig), and every FUZZ_STRIDE_XEN-th case of
+# fuzzcheck's corpus (87 cases, ~20 s).
+THREADTEST3_XEN = "lookaside1 vacuum1 create_drop_index_1 stress1 shared1"
+FUZZ_STRIDE_XEN = 512
+
+
+def sqlite_tests(work, flavour):
+    """threadtest3 and fuzzcheck on a share each (the corpus slice copied in
+    from /rig/files/fuzz, made by ember_files())."""
+    names = " ".join(f"/{n}" for n in sqlite_host.fuzz_corpus_names())
+    guests = [third_party_guest(work, flavour, "sqlite-threadtest3", THREADTEST3_XEN, memory=256),
+              third_party_guest(work, flavour, "sqlite-fuzzcheck", names,
+                                setup="cp /rig/files/fuzz/*.db .", memory=256)]
+    for g in guests:
+        g.update(timeout=900, hook_timeout=900)
+    return guests
+
+
 def third_party_guests(work):
     batch = []
     for fl in FLAVOURS:
+        batch.append(sqlite_guest(work, fl))
+        batch += sqlite_tests(work, fl)
+        batch.append(third_party_guest(work, fl, "libc-files", "/",
+                                       hook_report="echo shared-exit: $(head -c 15 shared-exit.bin)"))
         batch.append(third_party_guest(work, fl, "zlib-example", "",
                                        hook_report="echo foo.gz: $(gzip -dc foo.gz)"))
         script = LUA_SCRIPT.replace("'", "'\\''")
@@ -310,6 +358,13 @@ def ember_files(work):
     for fl in PROFILED_FLAVOURS:
         for app, _ in PROFILED_APPS:
             files.append([ember_image(app, fl), f"/rig/files/{app}-{fl}.elf"])
+    script = os.path.join(work, "sqlite-script.sql")
+    sqlite_host.write_script(script, sqlite_host.SMALL)
+    files.append([script, "/rig/files/sqlite-script.sql"])
+    fuzz = os.path.join(work, "fuzz")
+    os.makedirs(fuzz, exist_ok=True)
+    for name in sqlite_host.fuzz_corpus(fuzz, FUZZ_STRIDE_XEN):
+        files.append([os.path.join(fuzz, name), f"/rig/files/fuzz/{name}"])
     return files + [[pattern_file(work), "/rig/files/pattern.bin"]]
 
 
@@ -329,6 +384,8 @@ def ember_guests(work):
         batch.append(ember_guest(work, "libc-crash", fl, "spin", "spin", timeout=120,
                                  hook='sleep 3; xl shutdown "$DOMID"'))
         batch.append(ember_guest(work, "selftest", fl, timeout=300))
+        if fl == "pvh":  # on PV the instruction is a hypercall
+            batch.append(ember_guest(work, "libc-crash", fl, "raw", "raw"))
         for case, (args, hook) in CRASH_CASES.items():
             batch.append(ember_guest(work, "crashtest", fl, args, case,
                                      timeout=90 if hook else 60, hook=hook))
@@ -408,11 +465,17 @@ class Rig:
                          + res["hook"].get("output", "")[-1500:])
         parts.append("--- guest console ---\n" + self.text(os.path.join(name, "console.log"))[-2000:])
         xen = self.text("xen-dmesg.log").splitlines()
+        def hvm_context_noise(line):  # every HVM context read (emberprof, xenctx) logs these
+            return " save: " in line or " restore: " in line
         domid = res.get("domid")
         if domid is not None:
             mine = re.compile(rf"\b(d{domid}(v\d+)?|Dom{domid}|HVM{domid})\b")
-            about = [l for l in xen if mine.search(l) and " save: " not in l]
+            about = [l for l in xen if mine.search(l) and not hvm_context_noise(l)]
             parts.append(f"--- xl dmesg, lines about d{domid} ---\n" + "\n".join(about[-25:]))
-        parts.append("--- xl dmesg (tail) ---\n" + "\n".join(xen[-15:]))
+        ctx = self.text(os.path.join(name, "xenctx.log"))
+        if ctx:
+            parts.append("--- xenctx at shutdown (vCPU state it left) ---\n" + ctx[-3000:])
+        tail = [l for l in xen if not hvm_context_noise(l)]
+        parts.append("--- xl dmesg (tail) ---\n" + "\n".join(tail[-15:]))
         parts.append(f"(all results in {self.out})")
         return "\n".join(parts)
