@@ -21,7 +21,16 @@ typedef int (*device_init_fn)(void);
 	static const device_init_fn __devinit_##fn __used __aligned(8) \
 		__section(".ember_devinit") = (fn)
 
-/* Runs every EMBER_DEVICE_INIT() function; the first error stops it. */
+/*
+ * A start function that needs every driver's devices registered first
+ * (the network stack opening the NICs): it runs after all EMBER_DEVICE_INIT()
+ * ones, with the same rules.
+ */
+#define EMBER_DEVICE_LATE_INIT(fn)                                          \
+	static const device_init_fn __devinit_late_##fn __used __aligned(8) \
+		__section(".ember_devinit.late") = (fn)
+
+/* Runs every EMBER_DEVICE_INIT() function, then the late ones; the first error stops it. */
 int device_init_all(void);
 
 /*

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* What the files of kernel/net/ share among themselves. */
+#ifndef KERNEL_NET_INTERNAL_H
+#define KERNEL_NET_INTERNAL_H
+
+#include <ember/net.h>
+/* Addresses for every opened device, then the bounded wait for DHCP (net_config.c). */
+void net_config_all(void);
+/* Wakes the net thread (loopback frames queued, say). Interrupt-safe. */
+void net_kick(void);
+bool net_is_started(void);
+
+#endif
