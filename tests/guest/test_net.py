@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: MIT
+"""The network stack under QEMU: virtio-net, lwIP, addresses, ping, floods
+and malformed frames (apps/netidle).
+
+The host side is a tap device in a network namespace each test module
+creates for itself (192.168.77.1/24, fd00:77::1/64); QEMU runs inside it,
+so no traffic leaves the namespace. DHCP is tested over QEMU's user-mode
+network, whose built-in server hands out 10.0.2.15.
+"""
+import os
+import re
+import subprocess
+import threading
+import time
+
+import pytest
+from conftest import BOOT_TIMEOUT, explain
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GUEST_MAC = "52:54:00:12:34:56"  # QEMU's default for the first NIC
+GUEST_IP, HOST_IP = "192.168.77.2", "192.168.77.1"
+GUEST_IP6, HOST_IP6 = "fd00:77::2", "fd00:77::1"
+GUEST_LL6 = "fe80::5054:ff:fe12:3456"
+TAP = "tap0"
+# Generous for a loaded 2-core machine running TCG: the guest ends at the
+# test's "stop" datagram, this only bounds a hang.
+GUEST_SECONDS = 600
+
+
+def sh(*cmd, timeout=60, check=True):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode:
+        raise AssertionError(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()}")
+    return r
+
+
+@pytest.fixture(scope="module")
+def netns():
+    """A network namespace with a tap device, removed afterwards."""
+    name = f"ember-test-{os.getpid()}"
+    try:
+        sh("ip", "netns", "add", name)
+    except (AssertionError, OSError) as e:
+        pytest.fail(f"cannot create a network namespace (the network tests need root): {e}")
+    try:
+        ns = ("ip", "netns", "exec", name)
+        sh(*ns, "ip", "link", "set", "lo", "up")
+        sh(*ns, "ip", "tuntap", "add", TAP, "mode", "tap")
+        sh(*ns, "ip", "link", "set", TAP, "up")
+        sh(*ns, "ip", "addr", "add", f"{HOST_IP}/24", "dev", TAP)
+        sh(*ns, "ip", "-6", "addr", "add", f"{HOST_IP6}/64", "dev", TAP, "nodad")
+        yield name
+    finally:
+        sh("ip", "netns", "del", name, check=False)
+
+
+class BackgroundGuest:
+    """A guest booted in a thread (its console comes when it ends)."""
+
+    def __init__(self, boot, app, cmdline, extra, prefix):
+        self.res = None
+        self.thread = threading.Thread(
+            target=lambda: setattr(self, "res", boot(app, cmdline, extra=extra, prefix=prefix,
+                                                     timeout=GUEST_SECONDS + BOOT_TIMEOUT)))
+        self.thread.start()
+
+    def wait(self):
+        self.thread.join()
+        return self.res
+
+
+def in_ns(netns, *cmd, timeout=120, check=False):
+    return sh("ip", "netns", "exec", netns, *cmd, timeout=timeout, check=check)
+
+
+def wait_reachable(netns, guest):
+    """Pings until the guest answers (it is booting); fails if it never does."""
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while time.monotonic() < deadline:
+        if in_ns(netns, "ping", "-c", "1", "-W", "2", GUEST_IP).returncode == 0:
+            return
+        if not guest.thread.is_alive():
+            pytest.fail("the guest ended before it answered ping:\n" + explain(guest.res))
+    pytest.fail(f"no ping reply from {GUEST_IP} within {BOOT_TIMEOUT} s")
+
+
+def ping(netns, *args):
+    """ping's statistics: (sent, received). -W is wide: replies under TCG can be slow."""
+    r = in_ns(netns, "ping", "-q", "-W", "10", *args, timeout=300)
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", r.stdout)
+    assert m, f"ping {' '.join(args)}: {r.stdout}{r.stderr}"
+    return int(m.group(1)), int(m.group(2))
+
+
+def stop(netns, guest):
+    """Sends the "stop" datagram until the guest ends (UDP may be lost in a flood)."""
+    for _ in range(30):
+        in_ns(netns, "/usr/bin/python3", "-c",
+              "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+              f"s.sendto(b'stop', ('{GUEST_IP}', 9999))")
+        guest.thread.join(timeout=5)
+        if not guest.thread.is_alive():
+            return guest.res
+    return guest.wait()
+
+
+def proto_counters(console, proto):
+    m = re.search(rf"^net: {proto} rx (\d+) tx (\d+) dropped (\d+) \(checksum (\d+), "
+                  r"length (\d+), memory (\d+), routing (\d+), protocol (\d+), options (\d+), "
+                  r"other (\d+)\)", console, re.M)
+    assert m, f"no '{proto}' counters in the report"
+    keys = ("rx", "tx", "dropped", "checksum", "length", "memory", "routing", "protocol",
+            "options", "other")
+    return dict(zip(keys, map(int, m.groups())))
+
+
+def test_dhcp_and_slaac_over_user_networking(boot):
+    # Ten seconds: SLAAC takes a router advertisement and 1 s of DAD.
+    res = boot("netidle", "-- 10", extra=["-netdev", "user,id=n0",
+                                         "-device", "virtio-net-pci,netdev=n0"])
+    assert res.status == 0, explain(res)
+    assert f"net: eth0 {GUEST_MAC} 10.0.2.15/24 gw 10.0.2.2 (dhcp)" in res.console, explain(res)
+    # QEMU's user network advertises fec0::/64: SLAAC takes an address from it.
+    assert re.search(r"^net: eth0 fec0::5054:ff:fe12:3456$", res.console, re.M | re.I), \
+        explain(res)
+    assert re.search(rf"^net: eth0 {GUEST_LL6}$", res.console, re.M | re.I), explain(res)
+
+
+def test_no_dhcp_server_the_boot_goes_on(boot, netns):
+    res = boot("netidle", "net.wait=3 -- 0", extra=[
+        "-netdev", f"tap,id=n0,ifname={TAP},script=no,downscript=no",
+        "-device", "virtio-net-pci,netdev=n0"], prefix=("ip", "netns", "exec", netns))
+    assert res.status == 0, explain(res)
+    assert "net: no DHCP lease after 3 s; the boot goes on" in res.console, explain(res)
+    assert "netidle: serving" in res.console, explain(res)
+
+
+def test_bad_addresses_are_refused_with_a_message(boot):
+    res = boot("netidle", "net.ip=10.0.0.300/24 net.ip6=zz::1 net.dns=1.2.3.400 -- 0",
+               extra=["-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0"])
+    assert res.status == 0, explain(res)
+    assert "bad IPv4 address or gateway '10.0.0.300/24'" in res.console, explain(res)
+    assert "bad IPv6 address 'zz::1'" in res.console, explain(res)
+    assert "bad DNS server '1.2.3.400'" in res.console, explain(res)
+
+
+def test_ping_floods_and_malformed_frames(boot, netns):
+    cmdline = (f"net.ip={GUEST_IP}/24 net.gw={HOST_IP} net.ip6={GUEST_IP6}/64 "
+               f"-- {GUEST_SECONDS}")
+    guest = BackgroundGuest(boot, "netidle", cmdline, extra=[
+        "-netdev", f"tap,id=n0,ifname={TAP},script=no,downscript=no",
+        "-device", "virtio-net-pci,netdev=n0"], prefix=("ip", "netns", "exec", netns))
+    try:
+        wait_reachable(netns, guest)
+        assert ping(netns, "-c", "20", "-i", "0.05", GUEST_IP) == (20, 20)
+        assert ping(netns, "-6", "-c", "10", "-i", "0.05", GUEST_IP6) == (10, 10)
+        assert ping(netns, "-6", "-c", "5", "-i", "0.05", f"{GUEST_LL6}%{TAP}") == (5, 5)
+        # Fragmented both ways: 8,000 bytes are six IPv4 fragments, 3,000 three IPv6 ones.
+        assert ping(netns, "-c", "5", "-s", "8000", GUEST_IP) == (5, 5)
+        assert ping(netns, "-6", "-c", "5", "-s", "3000", GUEST_IP6) == (5, 5)
+
+        frames = [os.path.join(HERE, "net_frames.py"), TAP, GUEST_MAC, GUEST_IP]
+        # The tap takes frames longer than the guest's MTU only for this part.
+        in_ns(netns, "ip", "link", "set", TAP, "mtu", "9000", check=True)
+        hostile = in_ns(netns, "/usr/bin/python3", *frames, "hostile", "20", check=True)
+        in_ns(netns, "ip", "link", "set", TAP, "mtu", "1500", check=True)
+        sent = dict(line.split() for line in hostile.stdout.splitlines())
+        assert int(sent.get("ip4-bad-checksum", 0)) == 20, hostile.stdout
+        # Still serving, both families.
+        assert ping(netns, "-c", "10", "-i", "0.05", GUEST_IP) == (10, 10)
+        assert ping(netns, "-6", "-c", "5", "-i", "0.05", GUEST_IP6) == (5, 5)
+
+        flood = in_ns(netns, "/usr/bin/python3", *frames, "flood", "20000", check=True)
+        assert "flood" in flood.stdout, flood.stdout
+        assert ping(netns, "-c", "10", "-i", "0.05", GUEST_IP) == (10, 10)
+    finally:
+        res = stop(netns, guest)
+    assert res.status == 0, explain(res)
+    assert "netidle: stopped" in res.console, explain(res)
+    # Each malformed kind the stack counts reached it and was counted, not crashed on.
+    ip = proto_counters(res.console, "ip")
+    assert ip["checksum"] >= 20, res.console[-3000:]
+    assert ip["length"] >= 20, res.console[-3000:]
+    assert proto_counters(res.console, "udp")["checksum"] >= 20, res.console[-3000:]
+    assert proto_counters(res.console, "tcp")["checksum"] >= 20, res.console[-3000:]
+    m = re.search(r"^net: eth0 virtio-net \S+ rx (\d+) frames", res.console, re.M)
+    assert m and int(m.group(1)) > 1000, res.console[-3000:]
