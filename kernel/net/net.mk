@@ -17,7 +17,9 @@ lwip-files := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c cor
 	core/ipv6/ip6_addr.c core/ipv6/ip6_frag.c core/ipv6/mld6.c core/ipv6/nd6.c \
 	netif/ethernet.c
 lwip-y := $(addprefix $(LWIP_SRC)/src/,$(lwip-files))
-net-y := kernel/net/net.c kernel/net/net_config.c $(lwip-y)
+net-y := kernel/net/net.c kernel/net/net_config.c kernel/net/socket.c $(lwip-y)
+# Images without the stack: the socket calls say so (-EAFNOSUPPORT).
+nonet-y := kernel/net/nonet.c
 
 # Everything that includes lwIP's headers: the stack and the NIC drivers.
 NET_CPPFLAGS := -Ikernel/net/port/include -I$(LWIP_SRC)/src/include

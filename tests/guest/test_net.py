@@ -185,3 +185,92 @@ def test_ping_floods_and_malformed_frames(boot, netns):
     assert proto_counters(res.console, "tcp")["checksum"] >= 20, res.console[-3000:]
     m = re.search(r"^net: eth0 virtio-net \S+ rx (\d+) frames", res.console, re.M)
     assert m and int(m.group(1)) > 1000, res.console[-3000:]
+
+
+# ---- sockets: apps/netecho, a C library program ----------------------------
+
+ECHO_PORT = 7
+
+
+def client(netns, *args, host=GUEST_IP, timeout=600):
+    r = in_ns(netns, "/usr/bin/python3", os.path.join(HERE, "net_client.py"), host,
+              str(ECHO_PORT), *args, timeout=timeout)
+    return r.stdout.strip() + r.stderr.strip()
+
+
+class EchoGuest:
+    """netecho on the tap, up and answering, ended by its "stop" datagram."""
+
+    def __init__(self, boot, netns, args=""):
+        self.netns = netns
+        cmdline = f"net.ip={GUEST_IP}/24 net.gw={HOST_IP} net.ip6={GUEST_IP6}/64 -- {ECHO_PORT}"
+        self.guest = BackgroundGuest(boot, "netecho", f"{cmdline} {args}", extra=[
+            "-netdev", f"tap,id=n0,ifname={TAP},script=no,downscript=no",
+            "-device", "virtio-net-pci,netdev=n0"], prefix=("ip", "netns", "exec", netns))
+
+    def __enter__(self):
+        up = client(self.netns, "wait", timeout=BOOT_TIMEOUT + 30)
+        if up != "up":
+            res = self.stop()
+            pytest.fail(f"netecho never answered on port {ECHO_PORT}:\n" + explain(res))
+        return self
+
+    def stop(self):
+        for _ in range(30):
+            if not self.guest.thread.is_alive():
+                break
+            client(self.netns, "stop")
+            self.guest.thread.join(timeout=5)
+        return self.guest.wait()
+
+    def __exit__(self, *exc):
+        self.res = self.stop()
+
+
+def served(res):
+    m = re.search(r"netecho: served (\d+) connections, (\d+) bytes echoed, (\d+) still open",
+                  res.console)
+    assert m, explain(res)
+    return tuple(map(int, m.groups()))
+
+
+def test_tcp_64_mib_each_way_and_udp_both_families(boot, netns):
+    with EchoGuest(boot, netns) as g:
+        out = client(netns, "bulk", str(64 << 20))
+        m = re.match(r"bulk sent (\w+) got (\w+) bytes (\d+)", out)
+        assert m and m.group(1) == m.group(2) and int(m.group(3)) == 64 << 20, out
+        out6 = client(netns, "bulk", str(1 << 20), host=GUEST_IP6)
+        m = re.match(r"bulk sent (\w+) got (\w+) bytes (\d+)", out6)
+        assert m and m.group(1) == m.group(2) and int(m.group(3)) == 1 << 20, out6
+        assert client(netns, "udp") == "udp ping over udp"
+        assert client(netns, "udp", host=GUEST_IP6) == "udp ping over udp"
+    assert g.res.status == 0, explain(g.res)
+    # Three connections: the readiness probe, then the two transfers.
+    assert served(g.res) == (3, (64 << 20) + (1 << 20), 0), explain(g.res)
+
+
+def test_10000_sequential_and_200_concurrent_connections(boot, netns):
+    with EchoGuest(boot, netns) as g:
+        assert client(netns, "sequential", "10000") == "sequential 10000 bad 0"
+        assert client(netns, "concurrent", "200") == "concurrent 200 good 200"
+        # TIME_WAIT PCBs from 10,000 closes did not use up the 512 PCBs: more still work.
+        assert client(netns, "sequential", "100") == "sequential 100 bad 0"
+    assert g.res.status == 0, explain(g.res)
+    assert served(g.res)[0] == 1 + 10300 and served(g.res)[2] == 0, explain(g.res)
+
+
+def test_guest_as_client(boot, netns):
+    server = subprocess.Popen(["ip", "netns", "exec", netns, "/usr/bin/python3",
+                               os.path.join(HERE, "net_client.py"), HOST_IP, "7070", "serve"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1)  # listening before the guest connects (it also retries nothing)
+        with EchoGuest(boot, netns, f"connect {HOST_IP} 7070 {4 << 20}") as g:
+            pass
+        out, _ = server.communicate(timeout=120)
+    finally:
+        server.kill()
+    assert g.res.status == 0, explain(g.res)
+    assert f"netecho: client: {4 << 20} of {4 << 20} bytes came back, 0 wrong" in g.res.console, \
+        explain(g.res)
+    assert out.strip() == f"served {4 << 20}"

@@ -1,0 +1,2 @@
+app-features += libc net
+app-y += apps/netecho/main.c
