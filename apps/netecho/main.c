@@ -4,6 +4,7 @@
  * unchanged on Linux, for the network tests.
  *
  *   netecho PORT [connect HOST PORT BYTES]
+ *   netecho --errors
  *
  * TCP: a dual-stack listener (IPv6 socket, IPV6_V6ONLY off) on PORT, one
  * thread per connection echoing until the peer's end of file, then
@@ -11,8 +12,10 @@
  * "stop", which ends the program: it prints how many connections and bytes
  * it served and exits 0. With `connect`, it first acts as a client: sends
  * BYTES of a known pattern to HOST:PORT, reads the echo back, checks it,
- * and prints a line saying so.
+ * and prints a line saying so. --errors makes bad socket calls and checks
+ * each fails with Linux's errno (the same program run on Linux agrees).
  */
+#define _GNU_SOURCE /* accept4 on glibc */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -155,8 +158,67 @@ static void run_client(const char *host, int port, size_t total)
 	printf("netecho: client: %zu of %zu bytes came back, %zu wrong\n", got, total, bad);
 }
 
+static int failures;
+
+static void expect(const char *what, int r, int want_errno)
+{
+	int ok = r == -1 && errno == want_errno;
+	printf("netecho: %-34s %s (%s)\n", what, ok ? "ok" : "FAILED",
+	       r == -1 ? strerror(errno) : "no error");
+	failures += !ok;
+}
+
+static int bad_calls(void)
+{
+	char buf[16];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9) };
+	socklen_t len = sizeof(a);
+	expect("socket(AF_APPLETALK)", socket(5, SOCK_STREAM, 0), EAFNOSUPPORT);
+	expect("socket(SOCK_RAW, no protocol)", socket(AF_INET, SOCK_RAW, 0), EPROTONOSUPPORT);
+	expect("socket(SOCK_SEQPACKET)", socket(AF_INET, SOCK_SEQPACKET, 0), ESOCKTNOSUPPORT);
+	expect("socket(stream, UDP)", socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), EPROTONOSUPPORT);
+	expect("bind(bad fd)", bind(999, (struct sockaddr *)&a, sizeof(a)), EBADF);
+	expect("listen(not a socket)", listen(1, 1), ENOTSOCK);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	expect("bind(NULL)", bind(s, NULL, sizeof(a)), EFAULT);
+	expect("bind(short length)", bind(s, (struct sockaddr *)&a, 4), EINVAL);
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	expect("bind(IPv6 address, IPv4 socket)", bind(s, (struct sockaddr *)&a6, sizeof(a6)),
+	       EAFNOSUPPORT);
+	expect("getpeername(unconnected)", getpeername(s, (struct sockaddr *)&a, &len), ENOTCONN);
+	expect("recv(unconnected)", (int)recv(s, buf, sizeof(buf), 0), ENOTCONN);
+	expect("send(unconnected)", (int)send(s, buf, sizeof(buf), MSG_NOSIGNAL), EPIPE);
+	expect("shutdown(unconnected)", shutdown(s, SHUT_WR), ENOTCONN);
+	int v = 1;
+	expect("setsockopt(unknown option)", setsockopt(s, SOL_SOCKET, 12345, &v, sizeof(v)),
+	       ENOPROTOOPT);
+	expect("setsockopt(short value)", setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &v, 1), EINVAL);
+	expect("setsockopt(NULL value)", setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, NULL, 4), EFAULT);
+	expect("accept(not listening)", accept(s, NULL, NULL), EINVAL);
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	expect("send(UDP, no destination)", (int)send(u, buf, 4, 0), EDESTADDRREQ);
+	expect("listen(UDP)", listen(u, 1), EOPNOTSUPP);
+	static char big[70000];
+	a.sin_addr.s_addr = htonl(0x7f000001);
+	expect("sendto(UDP, 70,000 bytes)",
+	       (int)sendto(u, big, sizeof(big), 0, (struct sockaddr *)&a, sizeof(a)), EMSGSIZE);
+	int nb = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	bind(nb, (struct sockaddr *)&any, sizeof(any));
+	listen(nb, 4);
+	expect("accept(non-blocking, none waiting)", accept(nb, NULL, NULL), EAGAIN);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_port = htons(1); /* nothing listens there */
+	expect("connect(closed port)", connect(c, (struct sockaddr *)&a, sizeof(a)), ECONNREFUSED);
+	close(s), close(u), close(nb), close(c);
+	printf("netecho: %d bad call%s answered wrongly\n", failures, failures == 1 ? "" : "s");
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--errors"))
+		return bad_calls();
 	if (argc != 2 && !(argc == 6 && !strcmp(argv[2], "connect"))) {
 		printf("usage: netecho PORT [connect HOST PORT BYTES]\n");
 		return 2;

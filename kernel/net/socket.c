@@ -361,6 +361,8 @@ int net_socket(int domain, int type, int protocol)
 	int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (domain != AF_INET && domain != AF_INET6)
 		return -EAFNOSUPPORT;
+	if (kind == SOCK_RAW && !protocol)
+		return -EPROTONOSUPPORT; /* as Linux: a raw socket needs a protocol */
 	if (kind != SOCK_STREAM && kind != SOCK_DGRAM)
 		return -ESOCKTNOSUPPORT;
 	if (protocol && protocol != (kind == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
@@ -634,7 +636,7 @@ ssize_t net_send(int fd, const struct net_iov *iov, unsigned n, int flags, const
 	else if (s->type == SOCK_STREAM)
 		r = s->state == S_CONNECTED || s->state == S_CLOSED
 			    ? stream_send(f, s, iov, n, flags)
-			    : -ENOTCONN;
+			    : -EPIPE; /* as Linux */
 	else
 		r = dgram_send(s, iov, n, addr, alen);
 	vfs_file_release(f);
@@ -868,7 +870,7 @@ static ssize_t sock_write(struct vfs_file *f, const void *buf, size_t len, off_t
 	if (s->type == SOCK_DGRAM)
 		return dgram_send(s, &iov, 1, NULL, 0);
 	return s->state == S_CONNECTED || s->state == S_CLOSED ? stream_send(f, s, &iov, 1, 0)
-							       : -ENOTCONN;
+							       : -EPIPE;
 }
 
 static int sock_stat(struct vfs_file *f __unused, struct stat *st)

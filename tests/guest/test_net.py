@@ -274,3 +274,12 @@ def test_guest_as_client(boot, netns):
     assert f"netecho: client: {4 << 20} of {4 << 20} bytes came back, 0 wrong" in g.res.console, \
         explain(g.res)
     assert out.strip() == f"served {4 << 20}"
+
+
+def test_bad_socket_calls_get_linuxs_errnos(boot):
+    """The same program run on Linux gets the same errno for each (checked when written)."""
+    res = boot("netecho", "-- --errors", extra=["-netdev", "user,id=n0",
+                                                "-device", "virtio-net-pci,netdev=n0"])
+    assert res.status == 0, explain(res)
+    assert "netecho: 0 bad calls answered wrongly" in res.console, explain(res)
+    assert len(re.findall(r"^netecho: .* ok \(", res.console, re.M)) >= 20, explain(res)
