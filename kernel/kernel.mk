@@ -11,6 +11,7 @@ kernel-y += kernel/sched.c
 kernel-y += kernel/time.c
 kernel-y += kernel/test.c
 kernel-y += kernel/vfs.c
+kernel-y += kernel/poll.c
 kernel-y += kernel/device.c
 kernel-y += kernel/lib/format.c
 kernel-y += kernel/lib/string.c

@@ -95,9 +95,9 @@ static const struct vfs_file_ops console_ops = {
 };
 
 static struct vfs_file console_files[3] = {
-	{ &console_ops, NULL, O_RDONLY, 0, 0, NULL },
-	{ &console_ops, NULL, O_WRONLY, 0, 0, NULL },
-	{ &console_ops, NULL, O_WRONLY, 0, 0, NULL },
+	{ &console_ops, NULL, O_RDONLY, 0, 0, NULL, 0 },
+	{ &console_ops, NULL, O_WRONLY, 0, 0, NULL, 0 },
+	{ &console_ops, NULL, O_WRONLY, 0, 0, NULL, 0 },
 };
 
 /* Puts the console on whichever of fds 0, 1 and 2 is free. */

@@ -28,7 +28,15 @@ struct pipe {
 	size_t head, len;	   /* the data: [head, head + len) mod PIPE_SIZE */
 	unsigned readers, writers; /* open ends */
 	struct waitq can_read, can_write;
+	struct vfs_file *rd, *wr; /* the ends' files (NULL once closed), for pollers */
 };
+
+/* Data or room came, or an end closed: the waiters of @q and @f's pollers look again. */
+static void pipe_wake(struct waitq *q, struct vfs_file *f)
+{
+	waitq_wake_all(q);
+	vfs_poll_notify(f);
+}
 
 static ssize_t pipe_read(struct vfs_file *f, void *out, size_t want, off_t off __unused)
 {
@@ -49,7 +57,7 @@ static ssize_t pipe_read(struct vfs_file *f, void *out, size_t want, off_t off _
 		p->len -= run;
 		done += run;
 	}
-	waitq_wake_all(&p->can_write);
+	pipe_wake(&p->can_write, p->wr);
 	arch_irq_restore(irq);
 	return (ssize_t)n;
 }
@@ -82,7 +90,7 @@ static ssize_t pipe_write(struct vfs_file *f, const void *in, size_t len, off_t 
 		memcpy(p->buf + tail, (const uint8_t *)in + done, run);
 		p->len += run;
 		done += run;
-		waitq_wake_all(&p->can_read);
+		pipe_wake(&p->can_read, p->rd);
 	}
 	arch_irq_restore(irq);
 	return done ? (ssize_t)done : -EAGAIN;
@@ -110,7 +118,8 @@ static void read_end_close(struct vfs_file *f)
 	struct pipe *p = f->priv;
 	unsigned long irq = arch_irq_save();
 	p->readers--;
-	waitq_wake_all(&p->can_write); /* writers now get -EPIPE */
+	p->rd = NULL;
+	pipe_wake(&p->can_write, p->wr); /* writers now get -EPIPE */
 	pipe_release(p);
 	arch_irq_restore(irq);
 }
@@ -120,18 +129,33 @@ static void write_end_close(struct vfs_file *f)
 	struct pipe *p = f->priv;
 	unsigned long irq = arch_irq_save();
 	p->writers--;
-	waitq_wake_all(&p->can_read); /* readers now see end of file */
+	p->wr = NULL;
+	pipe_wake(&p->can_read, p->rd); /* readers now see end of file */
 	pipe_release(p);
 	arch_irq_restore(irq);
 }
 
+static unsigned read_end_poll(struct vfs_file *f)
+{
+	struct pipe *p = f->priv;
+	return (p->len ? POLLIN | POLLRDNORM : 0) | (p->writers ? 0 : POLLHUP);
+}
+
+static unsigned write_end_poll(struct vfs_file *f)
+{
+	struct pipe *p = f->priv;
+	return !p->readers ? POLLERR : p->len < PIPE_SIZE ? POLLOUT | POLLWRNORM : 0;
+}
+
 static const struct vfs_file_ops read_end_ops = {
+	.poll = read_end_poll,
 	.read = pipe_read,
 	.stat = pipe_stat,
 	.close = read_end_close,
 };
 
 static const struct vfs_file_ops write_end_ops = {
+	.poll = write_end_poll,
 	.write = pipe_write,
 	.stat = pipe_stat,
 	.close = write_end_close,
@@ -162,6 +186,10 @@ SYSCALL2(pipe2, int *, fds, int, flags)
 		return wfd;
 	}
 	p->writers = 1;
+	p->rd = vfs_file_hold(rfd);
+	vfs_file_release(p->rd);
+	p->wr = vfs_file_hold(wfd);
+	vfs_file_release(p->wr);
 	fds[0] = rfd;
 	fds[1] = wfd;
 	return 0;

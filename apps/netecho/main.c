@@ -5,6 +5,8 @@
  *
  *   netecho PORT [connect HOST PORT BYTES]
  *   netecho --errors
+ *   netecho --readiness
+ *   netecho PORT --epoll
  *
  * TCP: a dual-stack listener (IPv6 socket, IPV6_V6ONLY off) on PORT, one
  * thread per connection echoing until the peer's end of file, then
@@ -14,17 +16,27 @@
  * BYTES of a known pattern to HOST:PORT, reads the echo back, checks it,
  * and prints a line saying so. --errors makes bad socket calls and checks
  * each fails with Linux's errno (the same program run on Linux agrees).
+ * --readiness checks poll, select, epoll (level, edge, one-shot) and
+ * eventfd on pipes, eventfds and sockets the same way. --epoll serves TCP
+ * from one thread, every socket non-blocking under edge-triggered epoll,
+ * as nginx does.
  */
 #define _GNU_SOURCE /* accept4 on glibc */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -215,8 +227,195 @@ static int bad_calls(void)
 	return failures ? 1 : 0;
 }
 
+static void check(const char *what, int ok)
+{
+	printf("netecho: %-44s %s\n", what, ok ? "ok" : "FAILED");
+	failures += !ok;
+}
+
+static int poll_one(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	return poll(&p, 1, 0) == 1 ? p.revents : 0;
+}
+
+static int epoll_count(int ep)
+{
+	struct epoll_event ev[8];
+	return epoll_wait(ep, ev, 8, 0);
+}
+
+static int readiness(void)
+{
+	int p[2];
+	char x = 'x';
+	if (pipe2(p, O_NONBLOCK))
+		die("pipe2");
+	check("poll: empty pipe not readable", !(poll_one(p[0], POLLIN) & POLLIN));
+	check("poll: empty pipe writable", poll_one(p[1], POLLOUT) & POLLOUT);
+	write(p[1], &x, 1);
+	check("poll: pipe with a byte readable", poll_one(p[0], POLLIN) & POLLIN);
+	fd_set r;
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	struct timeval tv = { 0, 0 };
+	check("select: pipe readable",
+	      select(p[0] + 1, &r, NULL, NULL, &tv) == 1 && FD_ISSET(p[0], &r));
+	int lt = epoll_create1(0), et = epoll_create1(0), one = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN };
+	epoll_ctl(lt, EPOLL_CTL_ADD, p[0], &ev);
+	ev.events = EPOLLIN | EPOLLET;
+	epoll_ctl(et, EPOLL_CTL_ADD, p[0], &ev);
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	epoll_ctl(one, EPOLL_CTL_ADD, p[0], &ev);
+	check("epoll level: reports", epoll_count(lt) == 1);
+	check("epoll level: reports again", epoll_count(lt) == 1);
+	check("epoll edge: reports", epoll_count(et) == 1);
+	check("epoll edge: not again without new data", epoll_count(et) == 0);
+	write(p[1], &x, 1);
+	check("epoll edge: again after new data", epoll_count(et) == 1);
+	check("epoll one-shot: reports once", epoll_count(one) == 1 && epoll_count(one) == 0);
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	epoll_ctl(one, EPOLL_CTL_MOD, p[0], &ev);
+	check("epoll one-shot: re-armed by MOD", epoll_count(one) == 1);
+	check("epoll_ctl ADD twice: EEXIST",
+	      epoll_ctl(lt, EPOLL_CTL_ADD, p[0], &ev) == -1 && errno == EEXIST);
+	check("epoll_ctl DEL unknown: ENOENT",
+	      epoll_ctl(lt, EPOLL_CTL_DEL, p[1], NULL) == -1 && errno == ENOENT);
+	char buf[8];
+	while (read(p[0], buf, sizeof(buf)) > 0)
+		;
+	check("epoll level: quiet once drained", epoll_count(lt) == 0);
+	close(p[1]);
+	check("poll: writer gone is POLLHUP", poll_one(p[0], POLLIN) & POLLHUP);
+	int efd = eventfd(0, EFD_NONBLOCK);
+	check("eventfd: empty not readable", !(poll_one(efd, POLLIN) & POLLIN));
+	uint64_t v = 3;
+	write(efd, &v, sizeof(v));
+	write(efd, &v, sizeof(v));
+	check("eventfd: readable after write", poll_one(efd, POLLIN) & POLLIN);
+	check("eventfd: read returns the sum", read(efd, &v, sizeof(v)) == 8 && v == 6);
+	check("eventfd: empty again is EAGAIN", read(efd, &v, sizeof(v)) == -1 && errno == EAGAIN);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t alen = sizeof(a);
+	bind(l, (struct sockaddr *)&a, sizeof(a));
+	listen(l, 4);
+	getsockname(l, (struct sockaddr *)&a, &alen);
+	check("poll: listener without connections quiet", !(poll_one(l, POLLIN) & POLLIN));
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	check("loopback connect", connect(c, (struct sockaddr *)&a, sizeof(a)) == 0);
+	struct pollfd pl = { .fd = l, .events = POLLIN };
+	check("poll: listener readable with a connection", poll(&pl, 1, 5000) == 1);
+	int s = accept(l, NULL, NULL);
+	check("poll: connected socket writable", poll_one(s, POLLOUT) & POLLOUT);
+	check("poll: no data, not readable", !(poll_one(s, POLLIN) & POLLIN));
+	write(c, "hi", 2);
+	struct pollfd ps = { .fd = s, .events = POLLIN };
+	check("poll: data readable", poll(&ps, 1, 5000) == 1 && (ps.revents & POLLIN));
+	shutdown(c, SHUT_WR);
+	read(s, buf, sizeof(buf));
+	ps.events = POLLIN | POLLRDHUP;
+	check("poll: peer's FIN is POLLRDHUP", poll(&ps, 1, 5000) == 1 && (ps.revents & POLLRDHUP));
+	struct pollfd none[1] = { { .fd = -1 } };
+	check("poll: timeout passes", poll(none, 1, 50) == 0);
+	close(c), close(s), close(l), close(efd), close(p[0]), close(lt), close(et), close(one);
+	printf("netecho: %d readiness check%s failed\n", failures, failures == 1 ? "" : "s");
+	return failures ? 1 : 0;
+}
+
+/* One connection of the epoll server: what was read and not yet written back. */
+struct conn {
+	int fd;
+	size_t have, sent;
+	char buf[16384];
+};
+
+static void epoll_serve(int port)
+{
+	int l = listen_on(SOCK_STREAM, port), u = listen_on(SOCK_DGRAM, port);
+	fcntl(l, F_SETFL, O_NONBLOCK);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.ptr = NULL };
+	epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev);
+	ev.events = EPOLLIN;
+	ev.data.ptr = &u;
+	epoll_ctl(ep, EPOLL_CTL_ADD, u, &ev);
+	printf("netecho: serving TCP (epoll, one thread) and UDP on port %d\n", port);
+	fflush(stdout);
+	for (;;) {
+		struct epoll_event evs[64];
+		int n = epoll_wait(ep, evs, 64, -1);
+		if (n < 0)
+			die("epoll_wait");
+		for (int i = 0; i < n; i++) {
+			void *who = evs[i].data.ptr;
+			if (!who) {
+				int fd;
+				while ((fd = accept4(l, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+					struct conn *c = calloc(1, sizeof(*c));
+					c->fd = fd;
+					struct epoll_event ce = { .events = EPOLLIN | EPOLLOUT |
+									    EPOLLET | EPOLLRDHUP,
+								  .data.ptr = c };
+					epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ce);
+					connections++;
+				}
+				continue;
+			}
+			if (who == &u) {
+				char b[2048];
+				struct sockaddr_in6 from;
+				socklen_t len = sizeof(from);
+				ssize_t k = recvfrom(u, b, sizeof(b), 0, (struct sockaddr *)&from,
+						     &len);
+				if (k == 4 && !memcmp(b, "stop", 4))
+					return;
+				if (k > 0)
+					sendto(u, b, (size_t)k, 0, (struct sockaddr *)&from, len);
+				continue;
+			}
+			struct conn *c = who;
+			bool done = false;
+			for (;;) { /* edge-triggered: until EAGAIN both ways */
+				while (c->sent < c->have) {
+					ssize_t w =
+						write(c->fd, c->buf + c->sent, c->have - c->sent);
+					if (w < 0)
+						break;
+					c->sent += (size_t)w;
+				}
+				if (c->sent < c->have)
+					break; /* EPOLLOUT will come */
+				c->have = c->sent = 0;
+				ssize_t r = read(c->fd, c->buf, sizeof(c->buf));
+				if (r > 0) {
+					c->have = (size_t)r;
+					bytes_echoed += (unsigned long)r;
+					continue;
+				}
+				done = r == 0 || errno != EAGAIN;
+				break;
+			}
+			if (done) {
+				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+				close(c->fd);
+				free(c);
+			}
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--readiness"))
+		return readiness();
+	if (argc == 3 && !strcmp(argv[2], "--epoll")) {
+		epoll_serve(atoi(argv[1]));
+		printf("netecho: served %lu connections, %lu bytes echoed, %lu still open\n",
+		       (unsigned long)connections, (unsigned long)bytes_echoed, 0ul);
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "--errors"))
 		return bad_calls();
 	if (argc != 2 && !(argc == 6 && !strcmp(argv[2], "connect"))) {

@@ -88,9 +88,29 @@ struct sock {
 	unsigned dq_head, dq_len;
 	uint64_t udp_dropped;
 	struct waitq wq; /* every waiter: readers, writers, acceptors, connectors */
+	struct vfs_file *file; /* its open file (NULL while in a listen backlog) */
 };
 
 static const struct vfs_file_ops sock_ops;
+
+/* Something changed: the socket's own waiters and every poller look again. */
+static void sock_wake(struct sock *s)
+{
+	waitq_wake_all(&s->wq);
+	if (s->file)
+		vfs_poll_notify(s->file);
+}
+
+/* The fd for @s (its file remembered for the pollers), or a negative errno. */
+static int sock_install(struct sock *s, int flags)
+{
+	int fd = vfs_open_file(&sock_ops, s, O_RDWR | (flags & SOCK_NONBLOCK ? O_NONBLOCK : 0));
+	if (fd >= 0) {
+		s->file = vfs_file_hold(fd);
+		vfs_file_release(s->file); /* the fd keeps it; the socket dies with it */
+	}
+	return fd;
+}
 
 static struct sock *sock_of(struct vfs_file *f)
 {
@@ -227,7 +247,7 @@ static err_t stream_on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_
 		s->fin = true;
 		if (p)
 			pbuf_free(p);
-		waitq_wake_all(&s->wq);
+		sock_wake(s);
 		return ERR_OK;
 	}
 	s->rx_bytes += p->tot_len;
@@ -237,14 +257,14 @@ static err_t stream_on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_
 		s->rx = p, s->rx_off = 0;
 	for (s->rx_tail = p; s->rx_tail->next;)
 		s->rx_tail = s->rx_tail->next;
-	waitq_wake_all(&s->wq);
+	sock_wake(s);
 	return ERR_OK;
 }
 
 static err_t stream_on_sent(void *arg, struct tcp_pcb *pcb __unused, u16_t len __unused)
 {
 	struct sock *s = arg;
-	waitq_wake_all(&s->wq);
+	sock_wake(s);
 	return ERR_OK;
 }
 
@@ -258,7 +278,7 @@ static void stream_on_err(void *arg, err_t err)
 	s->error = s->state == S_CONNECTING && err == ERR_RST ? -ECONNREFUSED : errno_of(err);
 	s->state = S_CLOSED;
 	s->fin = true;
-	waitq_wake_all(&s->wq);
+	sock_wake(s);
 }
 
 static err_t stream_on_connected(void *arg, struct tcp_pcb *pcb __unused, err_t err)
@@ -267,7 +287,7 @@ static err_t stream_on_connected(void *arg, struct tcp_pcb *pcb __unused, err_t 
 	s->state = err == ERR_OK ? S_CONNECTED : S_CLOSED;
 	if (err != ERR_OK)
 		s->error = errno_of(err);
-	waitq_wake_all(&s->wq);
+	sock_wake(s);
 	return ERR_OK;
 }
 
@@ -308,7 +328,7 @@ static err_t stream_on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	stream_attach(s, newpcb);
 	tcp_backlog_delayed(newpcb); /* counts against the listen backlog until accept() */
 	l->backlog[(l->backlog_head + l->backlog_len++) % l->backlog_max] = s;
-	waitq_wake_all(&l->wq);
+	sock_wake(l);
 	return ERR_OK;
 }
 
@@ -327,7 +347,7 @@ static void dgram_on_recv(void *arg, struct udp_pcb *pcb __unused, struct pbuf *
 	d->p = p;
 	ip_addr_copy(d->from, *from);
 	d->port = port;
-	waitq_wake_all(&s->wq);
+	sock_wake(s);
 }
 
 /* ---- creating ---- */
@@ -375,7 +395,7 @@ int net_socket(int domain, int type, int protocol)
 		free(s);
 		return err;
 	}
-	int fd = vfs_open_file(&sock_ops, s, O_RDWR | (type & SOCK_NONBLOCK ? O_NONBLOCK : 0));
+	int fd = sock_install(s, type);
 	if (fd < 0)
 		sock_ops.close(&(struct vfs_file){ .priv = s });
 	return fd;
@@ -490,7 +510,7 @@ int net_accept(int fd, void *addr, uint32_t *len, int flags)
 	vfs_file_release(f);
 	if (s->pcb.tcp)
 		tcp_backlog_accepted(s->pcb.tcp);
-	int nfd = vfs_open_file(&sock_ops, s, O_RDWR | (flags & SOCK_NONBLOCK ? O_NONBLOCK : 0));
+	int nfd = sock_install(s, flags);
 	if (nfd < 0) {
 		sock_ops.close(&(struct vfs_file){ .priv = s });
 		return nfd;
@@ -796,7 +816,7 @@ int net_shutdown(int fd, int how)
 		if (s->type == SOCK_STREAM && s->pcb.tcp)
 			err = errno_of(tcp_shutdown(s->pcb.tcp, 0, wr));
 		netif_poll_all();
-		waitq_wake_all(&s->wq);
+		sock_wake(s);
 	}
 	vfs_file_release(f);
 	return err;
@@ -881,7 +901,34 @@ static int sock_stat(struct vfs_file *f __unused, struct stat *st)
 	return 0;
 }
 
+/* Linux's answers, state by state (tcp_poll, udp_poll). */
+static unsigned sock_poll(struct vfs_file *f)
+{
+	struct sock *s = f->priv;
+	unsigned m = 0;
+	if (s->type == SOCK_DGRAM)
+		return (s->dq_len || s->rd_shut ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM;
+	if (s->state == S_LISTEN)
+		return s->backlog_len ? POLLIN | POLLRDNORM : 0;
+	if (s->state == S_NEW)
+		return POLLOUT | POLLHUP;
+	if (s->rx_bytes || s->fin || s->rd_shut)
+		m |= POLLIN | POLLRDNORM;
+	if (s->fin)
+		m |= POLLRDHUP;
+	struct tcp_pcb *p = s->pcb.tcp;
+	if (s->state == S_CONNECTED && p && !s->wr_shut && tcp_sndbuf(p) &&
+	    tcp_sndqueuelen(p) < TCP_SND_QUEUELEN)
+		m |= POLLOUT | POLLWRNORM;
+	if (s->error)
+		m |= POLLERR;
+	if (s->state == S_CLOSED || (s->fin && s->wr_shut))
+		m |= POLLHUP;
+	return m;
+}
+
 static const struct vfs_file_ops sock_ops = {
+	.poll = sock_poll,
 	.read = sock_read,
 	.write = sock_write,
 	.stat = sock_stat,

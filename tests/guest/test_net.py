@@ -204,6 +204,8 @@ class EchoGuest:
     def __init__(self, boot, netns, args=""):
         self.netns = netns
         cmdline = f"net.ip={GUEST_IP}/24 net.gw={HOST_IP} net.ip6={GUEST_IP6}/64 -- {ECHO_PORT}"
+        # The echo server is the threaded one, or with args "--epoll" the
+        # one-thread edge-triggered epoll one.
         self.guest = BackgroundGuest(boot, "netecho", f"{cmdline} {args}", extra=[
             "-netdev", f"tap,id=n0,ifname={TAP},script=no,downscript=no",
             "-device", "virtio-net-pci,netdev=n0"], prefix=("ip", "netns", "exec", netns))
@@ -283,3 +285,25 @@ def test_bad_socket_calls_get_linuxs_errnos(boot):
     assert res.status == 0, explain(res)
     assert "netecho: 0 bad calls answered wrongly" in res.console, explain(res)
     assert len(re.findall(r"^netecho: .* ok \(", res.console, re.M)) >= 20, explain(res)
+
+
+def test_readiness_poll_select_epoll_eventfd(boot):
+    """The same checks pass when the program runs on Linux (checked when written)."""
+    res = boot("netecho", "-- --readiness", extra=["-netdev", "user,id=n0",
+                                                   "-device", "virtio-net-pci,netdev=n0"])
+    assert res.status == 0, explain(res)
+    assert "netecho: 0 readiness checks failed" in res.console, explain(res)
+    assert len(re.findall(r"^netecho: .* ok$", res.console, re.M)) == 27, explain(res)
+
+
+def test_epoll_server_one_thread_edge_triggered(boot, netns):
+    with EchoGuest(boot, netns, "--epoll") as g:
+        out = client(netns, "bulk", str(16 << 20))
+        m = re.match(r"bulk sent (\w+) got (\w+) bytes (\d+)", out)
+        assert m and m.group(1) == m.group(2) and int(m.group(3)) == 16 << 20, out
+        assert client(netns, "concurrent", "200") == "concurrent 200 good 200"
+        assert client(netns, "sequential", "1000") == "sequential 1000 bad 0"
+        assert client(netns, "udp") == "udp ping over udp"
+    assert g.res.status == 0, explain(g.res)
+    assert served(g.res)[:2] == (1 + 1 + 200 + 1000, (16 << 20) + 200 * 65536 + 1000 * 100), \
+        explain(g.res)

@@ -167,6 +167,32 @@ ssize_t vfs_file_pread(struct vfs_file *f, void *buf, size_t len, off_t offset);
 ssize_t vfs_file_pwrite(struct vfs_file *f, const void *buf, size_t len, off_t offset);
 int vfs_file_stat(struct vfs_file *f, struct stat *st);
 
+/* ---- readiness: one mechanism for poll, select and epoll ---- */
+
+#define POLLIN	   0x001
+#define POLLPRI	   0x002
+#define POLLOUT	   0x004
+#define POLLERR	   0x008
+#define POLLHUP	   0x010
+#define POLLNVAL   0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+#define POLLRDHUP  0x2000
+
+/* The POLL* bits of the open file @f now. */
+unsigned vfs_file_poll(struct vfs_file *f);
+/*
+ * @f's readiness may have changed (NULL: some file's): counts the change
+ * and wakes every thread in vfs_poll_wait(). Interrupt-safe.
+ */
+void vfs_poll_notify(struct vfs_file *f);
+/*
+ * Calls @scan(@arg) until it returns nonzero, then returns that; or 0 when
+ * @timeout_ns passes (< 0: never; 0: one scan). @scan runs with interrupts
+ * off, so no notification is lost between it and the sleep after it.
+ */
+int vfs_poll_wait(int (*scan)(void *arg), void *arg, int64_t timeout_ns);
+
 /* ---- mounts ---- */
 
 /*
@@ -219,6 +245,12 @@ struct vfs_file_ops {
 	int (*sync)(struct vfs_file *f);
 	/* fchmod and futimens: the @a->what fields of the open file. */
 	int (*setattr)(struct vfs_file *f, const struct vfs_attr *a);
+	/*
+	 * Readiness: the POLL* bits true now (NULL: always readable and
+	 * writable, as regular files and the console are). A file whose
+	 * readiness changes calls vfs_poll_notify().
+	 */
+	unsigned (*poll)(struct vfs_file *f);
 	/* Fills @buf with records from the position cookie f->pos, advancing it. */
 	ssize_t (*getdents)(struct vfs_file *f, void *buf, size_t len);
 	void (*close)(struct vfs_file *f);
@@ -231,6 +263,7 @@ struct vfs_file {
 	unsigned refs;
 	off_t pos;
 	void *priv;
+	uint32_t poll_changes; /* vfs_poll_notify() calls so far (edge-triggered epoll) */
 };
 
 struct vfs_fs_ops {
