@@ -87,7 +87,7 @@ struct sock {
 	struct dgram *dq;
 	unsigned dq_head, dq_len;
 	uint64_t udp_dropped;
-	struct waitq wq; /* every waiter: readers, writers, acceptors, connectors */
+	struct waitq wq;       /* every waiter: readers, writers, acceptors, connectors */
 	struct vfs_file *file; /* its open file (NULL while in a listen backlog) */
 };
 
