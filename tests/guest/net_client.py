@@ -7,6 +7,7 @@ network namespace): each mode prints one line of results.
     net_client.py HOST PORT bulk BYTES        BYTES of random data there and back
     net_client.py HOST PORT sequential COUNT  COUNT connections one after another
     net_client.py HOST PORT concurrent COUNT  COUNT connections at once, 64 KiB each
+    net_client.py HOST PORT reset COUNT       COUNT connections reset (RST) mid-transfer
     net_client.py HOST PORT udp               one datagram there and back
     net_client.py HOST PORT stop              the datagram that ends netecho
     net_client.py HOST PORT serve             echo one TCP connection (the guest is the client)
@@ -16,6 +17,7 @@ HOST may be IPv6. Every socket has a timeout: nothing here hangs.
 import hashlib
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -82,6 +84,15 @@ def main(argv):
             t.join(TIMEOUT)
         good = sum(1 for sent, got, _ in results if sent == got)
         print(f"concurrent {n} good {good}")
+    elif mode == "reset":
+        n = int(argv[4])
+        for _ in range(n):
+            s = socket.create_connection((host, port), timeout=TIMEOUT)
+            s.sendall(os.urandom(1 << 20))
+            s.recv(1000)  # the echo is flowing back
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()  # linger 0: a reset, with data in flight both ways
+        print(f"reset {n}")
     elif mode in ("udp", "stop"):
         s = socket.socket(family(host), socket.SOCK_DGRAM)
         s.settimeout(10)

@@ -307,3 +307,16 @@ def test_epoll_server_one_thread_edge_triggered(boot, netns):
     assert g.res.status == 0, explain(g.res)
     assert served(g.res)[:2] == (1 + 1 + 200 + 1000, (16 << 20) + 200 * 65536 + 1000 * 100), \
         explain(g.res)
+
+
+def test_peers_that_reset_mid_transfer(boot, netns):
+    """Connections reset with data in flight both ways: the guest's threads end, nothing is
+    left open, and it goes on serving."""
+    with EchoGuest(boot, netns) as g:
+        assert client(netns, "reset", "20") == "reset 20"
+        out = client(netns, "bulk", str(4 << 20))
+        m = re.match(r"bulk sent (\w+) got (\w+) bytes (\d+)", out)
+        assert m and m.group(1) == m.group(2) and int(m.group(3)) == 4 << 20, out
+        time.sleep(2)  # the reset connections' threads see their errors
+    assert g.res.status == 0, explain(g.res)
+    assert served(g.res)[0] == 1 + 20 + 1 and served(g.res)[2] == 0, explain(g.res)
