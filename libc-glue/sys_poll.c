@@ -248,10 +248,17 @@ SYSCALL1(epoll_create, int, size)
 	return size <= 0 ? -EINVAL : do_sys_epoll_create1(0);
 }
 
+/* @e watches @f for @ev afresh: armed, and ready as soon as @f is (even edge-triggered). */
+static void entry_arm(struct epoll_entry *e, struct vfs_file *f, const struct epoll_event_l *ev)
+{
+	e->events = ev->events;
+	e->data = ev->data;
+	e->disarmed = false;
+	e->seen_changes = f->poll_changes - 1;
+}
+
 static int epoll_add(struct epoll *ep, int fd, struct vfs_file *f, const struct epoll_event_l *ev)
 {
-	if (epoll_find(ep, fd))
-		return -EEXIST;
 	if (ep->n == ep->cap) {
 		unsigned cap = ep->cap ? 2 * ep->cap : 16;
 		struct epoll_entry *e = realloc(ep->e, cap * sizeof(*e));
@@ -260,11 +267,10 @@ static int epoll_add(struct epoll *ep, int fd, struct vfs_file *f, const struct 
 		ep->e = e;
 		ep->cap = cap;
 	}
-	ep->e[ep->n++] = (struct epoll_entry){ .fd = fd,
-					       .file = f,
-					       .events = ev->events,
-					       .data = ev->data,
-					       .seen_changes = f->poll_changes - 1 };
+	struct epoll_entry *e = &ep->e[ep->n++];
+	e->fd = fd;
+	e->file = f;
+	entry_arm(e, f, ev);
 	return 0;
 }
 
@@ -276,6 +282,33 @@ static struct epoll *epoll_of(int epfd, struct vfs_file **file, int *err)
 		vfs_file_release(f);
 	*file = f;
 	return *err ? NULL : f->priv;
+}
+
+/* EPOLL_CTL_@op for @fd (whose file is @f) in @ep. */
+static int epoll_change(struct epoll *ep, int op, int fd, struct vfs_file *f,
+			const struct epoll_event_l *ev)
+{
+	if (op != EPOLL_CTL_DEL && !ev)
+		return -EFAULT;
+	struct epoll_entry *e = epoll_find(ep, fd);
+	if (e && e->file != f) { /* a stale entry for a closed file's fd */
+		epoll_drop(ep, e);
+		e = NULL;
+	}
+	switch (op) {
+	case EPOLL_CTL_ADD: return e ? -EEXIST : epoll_add(ep, fd, f, ev);
+	case EPOLL_CTL_DEL:
+		if (!e)
+			return -ENOENT;
+		epoll_drop(ep, e);
+		return 0;
+	case EPOLL_CTL_MOD:
+		if (!e)
+			return -ENOENT;
+		entry_arm(e, f, ev);
+		return 0;
+	default: return -EINVAL;
+	}
 }
 
 SYSCALL4(epoll_ctl, int, epfd, int, op, int, fd, const struct epoll_event_l *, ev)
@@ -290,22 +323,7 @@ SYSCALL4(epoll_ctl, int, epfd, int, op, int, fd, const struct epoll_event_l *, e
 		vfs_file_release(epf);
 		return -EBADF;
 	}
-	struct epoll_entry *e = epoll_find(ep, fd);
-	if (f == epf)
-		err = -EINVAL;
-	else if (op != EPOLL_CTL_DEL && !ev)
-		err = -EFAULT;
-	else if (e && e->file != f) /* a stale entry for a closed file's fd */
-		epoll_drop(ep, e), e = NULL;
-	if (!err && op == EPOLL_CTL_ADD)
-		err = epoll_add(ep, fd, f, ev);
-	else if (!err && op == EPOLL_CTL_DEL)
-		err = e ? (epoll_drop(ep, e), 0) : -ENOENT;
-	else if (!err && op == EPOLL_CTL_MOD && e)
-		e->events = ev->events, e->data = ev->data, e->disarmed = false,
-		e->seen_changes = f->poll_changes - 1;
-	else if (!err)
-		err = op == EPOLL_CTL_MOD ? -ENOENT : -EINVAL;
+	err = f == epf ? -EINVAL : epoll_change(ep, op, fd, f, ev);
 	vfs_file_release(f);
 	vfs_file_release(epf);
 	return err;

@@ -39,7 +39,6 @@ static struct netdev *devices;
 static struct netdev **devices_tail = &devices;
 static struct waitq net_wq = WAITQ_INIT(net_wq);
 static bool net_work; /* a device was kicked (or loopback has frames) */
-static bool net_started;
 static uint64_t rand_state;
 
 /* ---- what lwIP needs from the platform ---- */
@@ -86,12 +85,6 @@ void netdev_register(struct netdev *d)
 void netdev_kick(struct netdev *d)
 {
 	d->work = true;
-	net_work = true;
-	waitq_wake_one(&net_wq);
-}
-
-void net_kick(void)
-{
 	net_work = true;
 	waitq_wake_one(&net_wq);
 }
@@ -251,11 +244,6 @@ static int net_thread(void *arg __unused)
 	return 0;
 }
 
-bool net_is_started(void)
-{
-	return net_started;
-}
-
 static int net_start(void)
 {
 	random_seed();
@@ -264,7 +252,6 @@ static int net_start(void)
 		device_start(d);
 	if (!thread_create("net", net_thread, NULL, 0))
 		return -ENOMEM;
-	net_started = true;
 	net_config_all();
 	return 0;
 }

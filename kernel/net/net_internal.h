@@ -4,10 +4,8 @@
 #define KERNEL_NET_INTERNAL_H
 
 #include <ember/net.h>
+
 /* Addresses for every opened device, then the bounded wait for DHCP (net_config.c). */
 void net_config_all(void);
-/* Wakes the net thread (loopback frames queued, say). Interrupt-safe. */
-void net_kick(void);
-bool net_is_started(void);
 
 #endif
