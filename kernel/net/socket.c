@@ -573,6 +573,21 @@ int net_connect(int fd, const void *addr, uint32_t len)
 
 /* ---- sending ---- */
 
+/*
+ * No room to queue more: sends what is queued (delivered at once on
+ * loopback), then waits for acknowledgements to free room. 0 to try
+ * again, or -EAGAIN for a non-blocking caller.
+ */
+static int stream_wait_room(struct vfs_file *f, struct sock *s, int flags)
+{
+	tcp_output(s->pcb.tcp);
+	netif_poll_all();
+	if (nonblocking(f, flags))
+		return -EAGAIN;
+	waitq_wait(&s->wq, 0);
+	return 0;
+}
+
 static ssize_t stream_send(struct vfs_file *f, struct sock *s, const struct net_iov *iov,
 			   unsigned n, int flags)
 {
@@ -583,11 +598,8 @@ static ssize_t stream_send(struct vfs_file *f, struct sock *s, const struct net_
 				return done ? (ssize_t)done : take_error(s) ?: -EPIPE;
 			size_t room = MIN((size_t)tcp_sndbuf(s->pcb.tcp), 0xffffu);
 			if (!room || tcp_sndqueuelen(s->pcb.tcp) >= TCP_SND_QUEUELEN) {
-				tcp_output(s->pcb.tcp);
-				netif_poll_all();
-				if (nonblocking(f, flags))
+				if (stream_wait_room(f, s, flags))
 					return done ? (ssize_t)done : -EAGAIN;
-				waitq_wait(&s->wq, 0);
 				continue;
 			}
 			size_t chunk = MIN(room, iov[i].len - off);
@@ -595,11 +607,9 @@ static ssize_t stream_send(struct vfs_file *f, struct sock *s, const struct net_
 			err_t e =
 				tcp_write(s->pcb.tcp, (const char *)iov[i].base + off, (u16_t)chunk,
 					  TCP_WRITE_FLAG_COPY | (more ? TCP_WRITE_FLAG_MORE : 0));
-			if (e == ERR_MEM) { /* segments ran out: wait for acknowledgements */
-				tcp_output(s->pcb.tcp);
-				if (nonblocking(f, flags))
+			if (e == ERR_MEM) { /* segments ran out */
+				if (stream_wait_room(f, s, flags))
 					return done ? (ssize_t)done : -EAGAIN;
-				waitq_wait(&s->wq, 0);
 				continue;
 			}
 			if (e != ERR_OK)
