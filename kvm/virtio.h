@@ -81,6 +81,12 @@ int virtio_queue_init(struct virtio_dev *dev, struct virtio_queue *q, uint16_t i
 void virtio_start(struct virtio_dev *dev);
 /* Marks the device FAILED (after a setup error). */
 void virtio_fail(struct virtio_dev *dev);
+/*
+ * A driver's setup of @dev (begun with virtio_pci_probe()) failed with
+ * @err: says so, naming @driver and the slot, and marks the device FAILED
+ * if its registers were found. The driver then frees what it allocated.
+ */
+void virtio_setup_failed(struct virtio_dev *dev, const char *driver, int err);
 
 /*
  * Adds a chain of @n buffers, device-readable ones first, and notifies the

@@ -135,9 +135,7 @@ static int v9p_probe(const struct pci_dev *pci, void *arg __unused)
 	if (!err)
 		err = virtio_queue_init(&v->dev, &v->vq, 0, V9P_QUEUE_SIZE, v9p_done);
 	if (err) {
-		printk("virtio-9p: %02x.%x: setup failed (%d)\n", pci->slot, pci->func, err);
-		if (v->dev.common)
-			virtio_fail(&v->dev);
+		virtio_setup_failed(&v->dev, "virtio-9p", err);
 		free(v);
 		return 0; /* keep looking for other devices */
 	}

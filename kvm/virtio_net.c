@@ -333,9 +333,7 @@ static int vnet_probe(const struct pci_dev *pci, void *arg __unused)
 		return -ENOMEM;
 	int err = vnet_setup(v, pci);
 	if (err) {
-		printk("virtio-net: %02x.%x: setup failed (%d)\n", pci->slot, pci->func, err);
-		if (v->dev.common)
-			virtio_fail(&v->dev);
+		virtio_setup_failed(&v->dev, "virtio-net", err);
 		free(v);  /* nothing was posted: no queue holds our memory */
 		return 0; /* keep looking for other devices */
 	}

@@ -210,6 +210,13 @@ void virtio_fail(struct virtio_dev *dev)
 	R8(dev->common, C_STATUS) |= S_FAILED;
 }
 
+void virtio_setup_failed(struct virtio_dev *dev, const char *driver, int err)
+{
+	printk("%s: %02x.%x: setup failed (%d)\n", driver, dev->pci.slot, dev->pci.func, err);
+	if (dev->common)
+		virtio_fail(dev);
+}
+
 /*
  * The failure policy (kvm/virtio.h): once per device, say why, reset it,
  * mark it FAILED and end every outstanding chain of its queues with -EIO.

@@ -89,9 +89,7 @@ static int vrng_probe(const struct pci_dev *pci, void *arg __unused)
 	if (!err)
 		err = virtio_queue_init(&r->dev, &r->vq, 0, VRNG_QUEUE_SIZE, vrng_done);
 	if (err) {
-		printk("virtio-rng: %02x.%x: setup failed (%d)\n", pci->slot, pci->func, err);
-		if (r->dev.common)
-			virtio_fail(&r->dev);
+		virtio_setup_failed(&r->dev, "virtio-rng", err);
 		free(r);
 		return 0; /* keep looking for other devices */
 	}
